@@ -23,7 +23,7 @@ seq:
     type: line
     repeat: until
     repeat-until: _.is_blank
-    doc: Header lines (`Name: value`), ending with (and including) the empty line that ends the block.
+    doc: "Header lines (`Name: value`), ending with (and including) the empty line that ends the block."
 types:
   line:
     doc: One text line up to LF (the LF is consumed, a CR before it stays in `text`).
