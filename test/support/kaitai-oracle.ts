@@ -183,7 +183,7 @@ function resolveType(name: string, from: Scope, files: Map<string, SpecFile>): S
   }
   if (!found) throw new Error(`oracle: cannot resolve type '${name}' from ${from.chain.map((c) => c.name).join('::')}`);
   for (const p of parts.slice(1)) {
-    const t = cur(found).types?.[p];
+    const t: TypeSpec = cur(found).types?.[p];
     if (!t) throw new Error(`oracle: cannot resolve type '${name}'`);
     found = { file: found.file, chain: [...found.chain, { name: p, spec: t }] };
   }
