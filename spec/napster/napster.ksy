@@ -76,7 +76,7 @@ types:
         terminator: 0x20
         doc: Client data port (decimal; 0 = firewalled, push only).
       - id: client_info_open
-        contents: '"'
+        contents: [0x22]
         doc: Opening quote of the client info.
       - id: client_info
         type: str
@@ -84,7 +84,7 @@ types:
         terminator: 0x22
         doc: Client name and version, e.g. `nap v0.8` (up to the closing quote).
       - id: sep
-        contents: ' '
+        contents: [0x20]
         doc: Space after the closing quote.
       - id: link_type
         type: str
@@ -103,7 +103,7 @@ types:
     doc: '100, client shares a file: `"<filename>" <md5> <size> <bitrate> <freq> <seconds>`.'
     seq:
       - id: file_name_open
-        contents: '"'
+        contents: [0x22]
         doc: Opening quote of the file name.
       - id: file_name
         type: str
@@ -111,7 +111,7 @@ types:
         terminator: 0x22
         doc: File name (up to the closing quote).
       - id: sep
-        contents: ' '
+        contents: [0x20]
         doc: Space after the closing quote.
       - id: md5
         type: str
@@ -153,7 +153,7 @@ types:
     doc: '201, server search result: `"<filename>" <md5> <size> <bitrate> <freq> <seconds> <nick> <ip> <link-type> [<weight>]`.'
     seq:
       - id: file_name_open
-        contents: '"'
+        contents: [0x22]
         doc: Opening quote of the file name.
       - id: file_name
         type: str
@@ -161,7 +161,7 @@ types:
         terminator: 0x22
         doc: File name (up to the closing quote).
       - id: sep
-        contents: ' '
+        contents: [0x20]
         doc: Space after the closing quote.
       - id: md5
         type: str
@@ -212,7 +212,7 @@ types:
         terminator: 0x20
         doc: Nick of the user sharing the file.
       - id: file_name_open
-        contents: '"'
+        contents: [0x22]
         doc: Opening quote of the file name.
       - id: file_name
         type: str
@@ -240,7 +240,7 @@ types:
         terminator: 0x20
         doc: Uploader's data port (decimal; 0 = firewalled, use 500).
       - id: file_name_open
-        contents: '"'
+        contents: [0x22]
         doc: Opening quote of the file name.
       - id: file_name
         type: str
@@ -248,7 +248,7 @@ types:
         terminator: 0x22
         doc: File name (up to the closing quote).
       - id: sep
-        contents: ' '
+        contents: [0x20]
         doc: Space after the closing quote.
       - id: md5
         type: str
