@@ -1,0 +1,142 @@
+/**
+ * Stream framing: split a TCP byte stream into messages, whatever the chunk boundaries.
+ * Length-prefixed protocols use the FrameSpec generated from the header; others (text lines)
+ * are framed by decoding: a decode that ends in `eof`/`term` waits for more bytes.
+ * The maximum message size is enforced before buffering.
+ */
+import { DecodeError, PeerwireError } from './errors.ts';
+import type { Decoded } from './io.ts';
+import type { FrameSpec } from './types.ts';
+
+export type Frame<T> =
+  | { ok: true; value: T; bytes: Uint8Array; offset: number }
+  | { ok: false; error: PeerwireError; bytes: Uint8Array; offset: number };
+
+/** The stream cannot be split any more (a length field out of range, or a message over the limit). */
+export class FramingError extends DecodeError {}
+
+export interface FrameReaderOptions {
+  /** Largest message accepted (default: the spec's maximum). */
+  maxMessageSize?: number;
+}
+
+export class FrameReader<T> {
+  private buf = new Uint8Array(0);
+  private len = 0;
+  /** Stream offset of buf[0]. */
+  private base = 0;
+  private failed: FramingError | null = null;
+  readonly maxMessageSize: number;
+
+  private readonly decode: (bytes: Uint8Array, offset?: number) => Decoded<T>;
+  private readonly frame: FrameSpec | null;
+
+  constructor(decode: (bytes: Uint8Array, offset?: number) => Decoded<T>, frame: FrameSpec | null, opts: FrameReaderOptions = {}) {
+    this.decode = decode;
+    this.frame = frame;
+    this.maxMessageSize = opts.maxMessageSize ?? frame?.maxMessageSize ?? 65536;
+  }
+
+  /** Bytes buffered and not yet part of a complete message. */
+  get pending(): number {
+    return this.len;
+  }
+
+  /** Stream offset of the next byte to frame. */
+  get offset(): number {
+    return this.base;
+  }
+
+  /**
+   * Add a chunk; returns the messages it completes (decoded, or with their DecodeError).
+   * Throws FramingError when the stream is desynchronised; the reader then stays failed.
+   */
+  push(chunk: Uint8Array): Frame<T>[] {
+    if (this.failed) throw this.failed;
+    this.append(chunk);
+    const out: Frame<T>[] = [];
+    let p = 0;
+    for (;;) {
+      const avail = this.len - p;
+      if (avail === 0) break;
+      const n = this.frame ? this.lengthAt(p, avail) : this.decodeLength(p, avail, out);
+      if (n < 0) break;
+      if (this.frame) {
+        const bytes = this.buf.slice(p, p + n);
+        try {
+          const { value, size } = this.decode(bytes, 0);
+          if (size !== n) out.push({ ok: false, error: new DecodeError('valid', this.base + p + size, '', `message declares ${n} bytes but its fields end after ${size}`), bytes, offset: this.base + p });
+          else out.push({ ok: true, value, bytes, offset: this.base + p });
+        } catch (e) {
+          if (!(e instanceof PeerwireError)) throw e;
+          out.push({ ok: false, error: shift(e, this.base + p), bytes, offset: this.base + p });
+        }
+      }
+      p += n;
+    }
+    this.consume(p);
+    return out;
+  }
+
+  /** Call at end of stream: leftover bytes are a truncated message. */
+  end(): Frame<T>[] {
+    if (this.failed || this.len === 0) return [];
+    const bytes = this.buf.slice(0, this.len);
+    const err = new DecodeError('eof', this.base, '', `stream ended inside a message (${this.len} bytes buffered)`);
+    this.consume(this.len);
+    return [{ ok: false, error: err, bytes, offset: this.base - bytes.length }];
+  }
+
+  private lengthAt(p: number, avail: number): number {
+    const f = this.frame!;
+    if (avail < f.headerSize) return -1;
+    const n = f.frameLength(this.buf, p);
+    if (!Number.isInteger(n) || n < f.headerSize || n > this.maxMessageSize) {
+      this.failed = new FramingError('limit', this.base + p, '', `frame length ${n} is outside ${f.headerSize}..${this.maxMessageSize}; stream desynchronised`);
+      throw this.failed;
+    }
+    return avail < n ? -1 : n;
+  }
+
+  /** Decode-driven framing for protocols without a length header. */
+  private decodeLength(p: number, avail: number, out: Frame<T>[]): number {
+    const view = this.buf.subarray(p, this.len);
+    try {
+      const { value, size } = this.decode(view, 0);
+      if (size === 0) throw new FramingError('consume', this.base + p, '', 'message of zero bytes');
+      out.push({ ok: true, value, bytes: view.slice(0, size), offset: this.base + p });
+      return size;
+    } catch (e) {
+      if (e instanceof FramingError) throw (this.failed = e);
+      if (!(e instanceof PeerwireError)) throw e;
+      const wait = e instanceof DecodeError && (e.code === 'eof' || e.code === 'term');
+      if (wait && avail < this.maxMessageSize) return -1;
+      this.failed = new FramingError(wait ? 'limit' : e.code as 'valid', this.base + p + Math.max(0, e.offset), e.path, wait ? `no complete message within ${this.maxMessageSize} bytes` : e.reason);
+      throw this.failed;
+    }
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.len + chunk.length > this.buf.length) {
+      // Never buffer more than one maximal message plus the new chunk.
+      const cap = Math.max(this.len + chunk.length, Math.min(this.buf.length * 2, this.maxMessageSize + chunk.length), 256);
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    this.buf.set(chunk, this.len);
+    this.len += chunk.length;
+  }
+
+  private consume(n: number): void {
+    if (n === 0) return;
+    this.buf.copyWithin(0, n, this.len);
+    this.len -= n;
+    this.base += n;
+  }
+}
+
+function shift(e: PeerwireError, by: number): PeerwireError {
+  if (e instanceof DecodeError) return new DecodeError(e.code, e.offset >= 0 ? e.offset + by : e.offset, e.path, e.reason);
+  return e;
+}

@@ -1,0 +1,66 @@
+/** Conversions between the JSON form (docs/conventions.md) and encoder input, with field paths in errors. */
+import { EncodeError } from './errors.ts';
+import { fromHex, toHex } from './hex.ts';
+
+export function jsonObject(j: unknown, path: string): Record<string, unknown> {
+  if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new EncodeError(path, `expected an object, got ${Array.isArray(j) ? 'array' : j === null ? 'null' : typeof j}`);
+  return j as Record<string, unknown>;
+}
+
+export function jsonUnknownKeys(j: Record<string, unknown>, known: string[], path: string): void {
+  for (const k of Object.keys(j)) {
+    if (!known.includes(k)) throw new EncodeError(`${path}.${k}`, `unknown field (known: ${known.filter((x) => !x.endsWith('Name')).join(', ')})`);
+  }
+}
+
+export function jsonInt(j: unknown, path: string, float = false): number | undefined {
+  if (j === undefined) return undefined;
+  const v = typeof j === 'string' && j.trim() !== '' ? Number(j) : j;
+  if (typeof v !== 'number' || Number.isNaN(v) || (!float && !Number.isInteger(v))) throw new EncodeError(path, `expected ${float ? 'a number' : 'an integer'}, got ${JSON.stringify(j)}`);
+  return v;
+}
+
+export function jsonBig(j: unknown, path: string): bigint | undefined {
+  if (j === undefined) return undefined;
+  try {
+    if (typeof j === 'number' && Number.isInteger(j)) return BigInt(j);
+    if (typeof j === 'string') return BigInt(j);
+  } catch {
+    /* fall through */
+  }
+  throw new EncodeError(path, `expected a 64-bit integer (number or decimal string), got ${JSON.stringify(j)}`);
+}
+
+export function jsonBytes(j: unknown, path: string): Uint8Array | undefined {
+  if (j === undefined) return undefined;
+  if (typeof j !== 'string') throw new EncodeError(path, `expected a hex string, got ${JSON.stringify(j)}`);
+  try {
+    return fromHex(j);
+  } catch (e) {
+    throw new EncodeError(path, (e as Error).message);
+  }
+}
+
+export function jsonStr(j: unknown, path: string): string | undefined {
+  if (j === undefined) return undefined;
+  if (typeof j !== 'string') throw new EncodeError(path, `expected a string, got ${JSON.stringify(j)}`);
+  return j;
+}
+
+export function jsonBool(j: unknown, path: string): boolean | undefined {
+  if (j === undefined) return undefined;
+  if (typeof j !== 'boolean') throw new EncodeError(path, `expected true or false, got ${JSON.stringify(j)}`);
+  return j;
+}
+
+export function jsonArray(j: unknown, path: string): unknown[] {
+  if (!Array.isArray(j)) throw new EncodeError(path, `expected a list, got ${JSON.stringify(j)}`);
+  return j;
+}
+
+/** JSON form of a scalar value (value instances). */
+export function jsonScalar(v: unknown): unknown {
+  if (v instanceof Uint8Array) return toHex(v);
+  if (typeof v === 'bigint') return String(v);
+  return v;
+}
