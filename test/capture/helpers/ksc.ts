@@ -33,7 +33,11 @@ export async function loadKaitai(file: string): Promise<any> {
   const files = await compileSpec(file);
   outDir ??= mkdtempSync(join(tmpdir(), 'peerwire-ksc-'));
   writeFileSync(join(outDir, 'package.json'), '{"type":"commonjs"}');
-  for (const [name, src] of Object.entries(files)) writeFileSync(join(outDir, name), src);
+  // The generated UMD modules require the runtime by package name; point them at ours.
+  const runtime = JSON.stringify(require.resolve('kaitai-struct/KaitaiStream'));
+  for (const [name, src] of Object.entries(files)) {
+    writeFileSync(join(outDir, name), src.replace(/require\((['"])kaitai-struct\/KaitaiStream\1\)/g, `require(${runtime})`));
+  }
   const main = Object.keys(files).find((n) => n.toLowerCase() === file.replace('.ksy', '').replace(/_/g, '') + '.js')
     ?? Object.keys(files)[0]!;
   const mod = require(join(outDir, main));
