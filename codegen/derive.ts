@@ -16,6 +16,13 @@ function contains(e: Expr, id: string): boolean {
 /** Solve `e == target` for the field `id`; null when e is not a simple linear expression in id. */
 export function solveFor(e: Expr, id: string, target: Expr): Expr | null {
   if (e.k === 'name' && e.id === id) return target;
+  // A clamp such as `len <= _io.size ? len - 8 : _io.size - 8`: an encoder writes well-formed
+  // messages, where the branch that uses the field is the one taken.
+  if (e.k === 'cond') {
+    if (contains(e.t, id)) return solveFor(e.t, id, target);
+    if (contains(e.f, id)) return solveFor(e.f, id, target);
+    return null;
+  }
   if (e.k !== 'bin') return null;
   const inL = contains(e.l, id);
   const inR = contains(e.r, id);
@@ -49,7 +56,8 @@ function isIntField(a: Attr): boolean {
 
 function deriveType(t: TypeIR, problems: Problem[]): void {
   const byId = new Map(t.seq.map((a, k) => [a.id, { a, k }]));
-  const wanted = new Map<string, Attr>(); // field id -> the attr whose size/count referenced it without a solution
+  // Expressions in which no field could be solved: one of their fields needs `-derive`.
+  const wanted = new Map<string, { x: Attr; fields: Attr[] }>();
   t.seq.forEach((x, k) => {
     const uses: { e: Expr; kind: 'size-of' | 'count-of' }[] = [];
     // A size that applies to each element of a list cannot give back one field value.
@@ -58,32 +66,33 @@ function deriveType(t: TypeIR, problems: Problem[]): void {
     for (const { e, kind } of uses) {
       // One expression derives at most one field; the others it mentions are inputs.
       let solved = false;
+      const candidates: Attr[] = [];
       for (const ref of fieldRefs(e)) {
-        if (solved) break;
         const hit = byId.get(ref);
         if (!hit || hit.k >= k || !isIntField(hit.a)) continue;
         const f = hit.a;
-        if (f.derive) continue;
-        if (x.cond) {
-          wanted.set(f.id, x);
+        if (f.derive || f.defaultValue !== null) {
+          solved ||= f.derive?.kind !== 'expr' && f.derive?.target === x.id;
           continue;
         }
+        candidates.push(f);
+        if (solved || x.cond) continue;
         const solve = solveFor(e, ref, LEN);
         if (solve) {
           f.derive = { kind, target: x.id, solve };
-          wanted.delete(f.id);
           solved = true;
-        } else if (!f.derive) wanted.set(f.id, x);
+        }
       }
+      if (!solved && candidates.length && !candidates.some((f) => f.derive)) wanted.set(`${x.id}:${kind}`, { x, fields: candidates });
     }
   });
-  for (const [fid, x] of wanted) {
-    const f = byId.get(fid)!.a;
-    if (f.derive || f.defaultValue !== null) continue;
+  for (const { x, fields } of wanted.values()) {
+    if (fields.some((f) => f.derive || f.defaultValue !== null)) continue;
+    const names = fields.map((f) => `'${f.id}'`).join(' or ');
     problems.push({
       severity: 'error',
-      message: `cannot work out how to derive '${fid}' from '${x.id}' (${x.extent.kind === 'size' ? 'size: ' + showExpr(x.extent.size) : 'repeat-expr'}); add '-derive: <expression>' to '${fid}' or give it '-default'`,
-      origin: f.origin,
+      message: `cannot work out how to derive ${names} from '${x.id}' (${x.extent.kind === 'size' ? 'size: ' + showExpr(x.extent.size) : 'repeat-expr: ' + (x.repeat.kind === 'expr' ? showExpr(x.repeat.count) : '')}); add '-derive: <expression>' (or '-default') to the length field`,
+      origin: fields[0]!.origin,
     });
   }
 }

@@ -299,7 +299,7 @@ export class TsEmitter {
       'Input', 'Output', 'DecodeError', 'EncodeError', 'within', 'eofInRun', 'eof', 'sizeOut', 'countOut', 'badValue', 'noTerminator',
       'noProgress', 'findByte', 'checkUint', 'checkSint', 'checkBigUint', 'checkBigSint', 'requireBytes', 'requireValue', 'requireArray',
       'idiv', 'imod', 'bytesEqual', 'bytesCompare', 'decodeText', 'encodeText', 'textLength', 'toHex', 'jsonObject', 'jsonInt', 'jsonBig',
-      'jsonBytes', 'jsonStr', 'jsonBool', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
+      'jsonBytes', 'jsonStr', 'jsonBool', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'pickByShape', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
     ];
     L.line(`import { ${runtimeNames.join(', ')} } from '${relImport(out, RUNTIME)}';`);
     L.line(`import type { Codec, Decoded, TypeInfo, FieldInfo, ProtocolInfo } from '${relImport(out, RUNTIME)}';`);
@@ -327,7 +327,7 @@ export class TsEmitter {
     }
     L.line();
     L.line('/* eslint-disable @typescript-eslint/no-unused-vars */');
-    L.line('void [Input, Output, DecodeError, EncodeError, within, eofInRun, eof, sizeOut, countOut, badValue, noTerminator, noProgress, findByte, checkUint, checkSint, checkBigUint, checkBigSint, requireBytes, requireValue, requireArray, idiv, imod, bytesEqual, bytesCompare, decodeText, encodeText, textLength, toHex, jsonObject, jsonInt, jsonBig, jsonBytes, jsonStr, jsonBool, jsonArray, jsonUnknownKeys, jsonScalar, rootOf, runProcess, unProcess, padTo, stripRight];');
+    L.line('void [Input, Output, DecodeError, EncodeError, within, eofInRun, eof, sizeOut, countOut, badValue, noTerminator, noProgress, findByte, checkUint, checkSint, checkBigUint, checkBigSint, requireBytes, requireValue, requireArray, idiv, imod, bytesEqual, bytesCompare, decodeText, encodeText, textLength, toHex, jsonObject, jsonInt, jsonBig, jsonBytes, jsonStr, jsonBool, jsonArray, jsonUnknownKeys, jsonScalar, pickByShape, rootOf, runProcess, unProcess, padTo, stripRight];');
     L.line();
     for (const ek of spec.enumKeys) this.emitEnum(L, ek, spec);
     for (const k of spec.typeKeys) this.emitType(L, this.schema.types.get(k)!, spec);
@@ -543,10 +543,10 @@ export class TsEmitter {
     throw new Error('not a scalar');
   }
 
-  private emitValid(L: Lines, t: TypeIR, a: Attr, v: string, at: string, visible: Set<string>, label: string): void {
+  private emitValid(L: Lines, t: TypeIR, a: Attr, v: string, at: string, visible: Set<string>, label: string, idx?: string): void {
     const vd = a.valid;
     if (!vd) return;
-    const s = this.decodeScope(t, new Set([...visible, a.id]), { underscore: v });
+    const s = this.decodeScope(t, new Set([...visible, a.id]), { underscore: v, ...(idx ? { index: idx } : {}) });
     const isBytes = a.type.kind === 'bytes';
     const show = isBytes ? `toHex(${v})` : v;
     switch (vd.kind) {
@@ -644,7 +644,7 @@ export class TsEmitter {
       L.line(`if (ioEnd - p < ${d.width}) eof(p, ioEnd, ${label}, ${d.width});`);
       L.line(`${v} = ${this.readScalar(t, d, 'p')};`);
       L.line(`p += ${d.width};`);
-      this.emitValid(L, t, a, v, start, visible, label);
+      this.emitValid(L, t, a, v, start, visible, label, idx);
       return;
     }
     if (d.kind === 'bits') {
@@ -736,7 +736,7 @@ export class TsEmitter {
       }
     }
     if (sized) L.line(`p = ${next};`);
-    if (a.valid) this.emitValid(L, t, a, v, start, visible, label);
+    if (a.valid) this.emitValid(L, t, a, v, start, visible, label, idx);
   }
 
   // ---------------------------------------------------------------- encode: effective values
@@ -1134,6 +1134,7 @@ export class TsEmitter {
     if (d.kind === 'int' || d.kind === 'float' || d.kind === 'bits' || d.kind === 'str') return x;
     const userJson = (ref: string, args: Expr[]) => `toJson${this.typeName(ref)}(${x} as any, ${ctx}${args.map((e) => `, ${this.tx(e, s, t, a)}`).join('')})`;
     if (d.kind === 'user') return userJson(d.ref.key, d.args);
+    if (exprUsesIo(d.on)) return this.byShape(t, a, d, x, (ref, args) => userJson(ref, args), `toHex(${x} as unknown as Uint8Array)`, `${x} instanceof Uint8Array`);
     const on = this.tx(d.on, s, t, a);
     const cases = d.cases.filter((c) => c.type.kind === 'user').map((c) => `sw === ${this.tx(c.match, s, t, a)} ? ${userJson((c.type as { ref: { key: string } }).ref.key, (c.type as { args: Expr[] }).args)} : `);
     const fb = d.fallback?.kind === 'user' ? userJson(d.fallback.ref.key, d.fallback.args) : `toHex(${x} as unknown as Uint8Array)`;
@@ -1149,11 +1150,14 @@ export class TsEmitter {
     L.line(`jsonUnknownKeys(j, [${known.map((k) => `'${k}'`).join(', ')}], path);`);
     const s = this.valueScope(t, null);
     for (const [k, a] of t.seq.entries()) {
-      if (a.contents) continue;
+      if (a.contents) {
+        if (this.childNeedsParent({ kind: 'user', ref: { key: t.key }, args: [] }) || t.seq.some((x) => this.childNeedsParent(x.type))) L.line(`const _${a.name} = new Uint8Array([${a.contents.join(', ')}]);`);
+        continue;
+      }
       const ctx = this.childNeedsParent(a.type) ? this.ctxLiteral(t, k, (x) => `_${x.name}`) : 'undefined';
       const p = `path + '.${a.name}'`;
-      const conv = (x: string, pp: string) => this.fromJsonOf(t, a, x, pp, ctx, s);
-      let expr = a.repeat.kind !== 'none' ? `j.${a.name} === undefined ? undefined : jsonArray(j.${a.name}, ${p}).map((e, k) => ${conv('e', `${p} + '[' + k + ']'`)})` : conv(`j.${a.name}`, p);
+      const conv = (x: string, pp: string, idx?: string) => this.fromJsonOf(t, a, x, pp, ctx, idx ? { ...s, index: idx } : s);
+      let expr = a.repeat.kind !== 'none' ? `j.${a.name} === undefined ? undefined : jsonArray(j.${a.name}, ${p}).map((e, k) => ${conv('e', `${p} + '[' + k + ']'`, 'k')})` : conv(`j.${a.name}`, p);
       if (a.repeat.kind === 'none' && (a.type.kind === 'user' || a.type.kind === 'switch')) expr = `j.${a.name} === undefined ? undefined : ${expr}`;
       L.line(`const _${a.name} = ${expr};`);
     }
@@ -1172,10 +1176,23 @@ export class TsEmitter {
     if (d.kind === 'str') return `jsonStr(${x}, ${p})`;
     const userFrom = (ref: string, args: Expr[]) => `fromJson${this.typeName(ref)}(${x}, ${ctx}, ${p}${args.map((e) => `, ${this.tx(e, s, t, a)}`).join('')})`;
     if (d.kind === 'user') return userFrom(d.ref.key, d.args);
+    if (exprUsesIo(d.on)) return this.byShape(t, a, d, x, userFrom, `jsonBytes(${x}, ${p})`, `typeof ${x} === 'string'`);
     const on = this.tx(d.on, s, t, a);
     const cases = d.cases.filter((c) => c.type.kind === 'user').map((c) => `sw === ${this.tx(c.match, s, t, a)} ? ${userFrom((c.type as { ref: { key: string } }).ref.key, (c.type as { args: Expr[] }).args)} : `);
     const fb = d.fallback?.kind === 'user' ? userFrom(d.fallback.ref.key, d.fallback.args) : `jsonBytes(${x}, ${p})`;
     return `(typeof ${x} === 'string' ? jsonBytes(${x}, ${p}) : ((sw: unknown) => ${cases.join('')}${fb})(${on}))`;
+  }
+
+  /**
+   * Outside a decode the stream is gone, so a switch on `_io` picks its case by the value's
+   * field names (the case types of one switch have distinct shapes in practice).
+   */
+  private byShape(t: TypeIR, a: Attr, d: Extract<DataType, { kind: 'switch' }>, x: string, conv: (ref: string, args: Expr[]) => string, raw: string, isRaw: string): string {
+    const users = [...d.cases.map((c) => c.type), ...(d.fallback ? [d.fallback] : [])].filter((c): c is Extract<DataType, { kind: 'user' }> => c.kind === 'user');
+    if (users.some((u) => u.args.length)) this.fail(t, a, new Error('a switch on _io with parameterised case types is not supported'));
+    const infos = users.map((u) => `${this.typeName(u.ref.key)}Info`).join(', ');
+    const picks = users.map((u, k) => `k === ${k} ? ${conv(u.ref.key, [])} : `).join('');
+    return `(${isRaw} ? ${raw} : ((k: number) => ${picks}${raw})(pickByShape(${x}, [${infos}])))`;
   }
 
   // ---------------------------------------------------------------- descriptors and public API
@@ -1337,7 +1354,7 @@ export class TsEmitter {
   }
 }
 
-const RESERVED = new Set(['Input', 'Output', 'DecodeError', 'EncodeError', 'Codec', 'Decoded', 'TypeInfo', 'FieldInfo', 'ProtocolInfo', 'Array', 'Object', 'String', 'Number', 'Error', 'Map', 'Set', 'Uint8Array']);
+const RESERVED = new Set(['Record', 'Partial', 'Required', 'Readonly', 'Promise', 'Date', 'Symbol', 'BigInt', 'Function', 'JSON', 'Math', 'Boolean', 'Pick', 'Omit', 'Iterator', 'Input', 'Output', 'DecodeError', 'EncodeError', 'Codec', 'Decoded', 'TypeInfo', 'FieldInfo', 'ProtocolInfo', 'Array', 'Object', 'String', 'Number', 'Error', 'Map', 'Set', 'Uint8Array']);
 
 function userRefs(d: DataType): string[] {
   if (d.kind === 'user') return [d.ref.key];

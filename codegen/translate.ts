@@ -174,7 +174,7 @@ export function translate(e: Expr, s: Scope): string {
       throw new TranslateError(`method '${e.id}' is not supported`);
     }
     case 'index':
-      return `${translate(e.obj, s)}[${translate(e.idx, s)}]`;
+      return `${translate(e.obj, s)}[${translate(e.idx, s)}]!`;
     case 'un':
       if (e.op === 'not') return `!(${translate(e.e, s)})`;
       return `(${e.op}${translate(e.e, s)})`;

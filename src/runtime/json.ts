@@ -64,3 +64,18 @@ export function jsonScalar(v: unknown): unknown {
   if (typeof v === 'bigint') return String(v);
   return v;
 }
+
+/** Index of the descriptor whose field names match the keys of `v` best (-1 if none fits). */
+export function pickByShape(v: unknown, infos: readonly { fields: readonly { name: string; kind: string }[] }[]): number {
+  if (typeof v !== 'object' || v === null) return -1;
+  const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined && !k.endsWith('Name'));
+  let best = -1;
+  let bestScore = -1;
+  infos.forEach((info, k) => {
+    const names = new Set(info.fields.filter((f) => f.kind !== 'contents').map((f) => f.name));
+    if (!keys.every((key) => names.has(key))) return;
+    const score = keys.length;
+    if (score > bestScore) (best = k), (bestScore = score);
+  });
+  return best;
+}
