@@ -1332,21 +1332,28 @@ export class TsEmitter {
    * field sized by an expression over them, the total length is header + that expression.
    */
   private frameFor(t: TypeIR, spec: SpecFile): string | null {
-    const sizedIdx = t.seq.findIndex((a) => a.extent.kind === 'size');
-    if (sizedIdx < 0 || sizedIdx !== t.seq.length - 1) return null;
+    const sizedIdx = t.seq.length - 1;
+    if (sizedIdx < 0 || t.seq[sizedIdx]!.extent.kind !== 'size') return null;
     const header = t.seq.slice(0, sizedIdx);
-    if (header.some((a) => a.type.kind !== 'int' || a.repeat.kind !== 'none' || a.cond)) return null;
+    // Header fields: integers, and byte fields of a constant size (e.g. a GUID).
+    const widthOf = (a: Attr): number | null => {
+      if (a.repeat.kind !== 'none' || a.cond) return null;
+      if (a.type.kind === 'int') return a.type.width;
+      if (a.contents) return a.contents.length;
+      if (a.type.kind === 'bytes' && a.extent.kind === 'size') return constInt(a.extent.size, this.schema, t);
+      return null;
+    };
+    if (header.some((a) => widthOf(a) === null)) return null;
     const sized = t.seq[sizedIdx]!;
     if (sized.extent.kind !== 'size') return null;
-    let headerSize = 0;
-    for (const a of header) headerSize += (a.type as { width: number }).width;
     const s = this.decodeScope(t, new Set(header.map((a) => a.id)));
     const lines: string[] = [];
     let off = 0;
     for (const a of header) {
-      lines.push(`const _${a.name} = ${this.readScalar(t, a.type, `p + ${off}`)};`);
-      off += (a.type as { width: number }).width;
+      if (a.type.kind === 'int' && fieldRefs(sized.extent.size).has(a.id)) lines.push(`const _${a.name} = ${this.readScalar(t, a.type, `p + ${off}`)};`);
+      off += widthOf(a)!;
     }
+    const headerSize = off;
     const size = this.tx(sized.extent.size, s, t, sized);
     const lenField = header.find((a) => a.derive?.kind === 'size-of');
     const max = (spec.peerwire as { 'max-message'?: number })['max-message'] ?? (lenField?.valid?.kind === 'range' && lenField.valid.max ? constInt(lenField.valid.max, this.schema, t) : null) ?? 65536;

@@ -1,5 +1,6 @@
 /** `peerwire` command line: dispatches to one module per command. */
 import { pathToFileURL } from 'node:url';
+import { UsageError } from './args.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   list: { summary: 'protocols and message types known', load: () => import('./commands/list.ts') },
@@ -15,6 +16,11 @@ export function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `peerwire … | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(usage());
@@ -26,7 +32,15 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const mod = await c.load();
-  return mod.run(rest);
+  try {
+    return await mod.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`peerwire ${cmd}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

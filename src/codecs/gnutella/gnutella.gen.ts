@@ -3291,5 +3291,5 @@ export const protocol: ProtocolInfo<Gnutella, GnutellaInit> = {
   codec: GnutellaCodec,
   typeField: 'payloadType',
   typeLabels: PayloadTypeLabels,
-  frame: null,
+  frame: { headerSize: 23, maxMessageSize: 65536, frameLength(b: Uint8Array, p: number): number { const _payloadLength = (b[p + 19 + 3]! * 0x1000000 + ((b[p + 19 + 2]! << 16) | (b[p + 19 + 1]! << 8) | b[p + 19]!)); return 23 + (_payloadLength); } },
 };

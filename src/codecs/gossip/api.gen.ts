@@ -805,5 +805,5 @@ export const protocol: ProtocolInfo<GossipApi, GossipApiInit> = {
   codec: GossipApiCodec,
   typeField: 'type',
   typeLabels: MsgTypeLabels,
-  frame: { headerSize: 4, maxMessageSize: 65535, frameLength(b: Uint8Array, p: number): number { const _size = ((b[p + 0]! << 8) | b[p + 0 + 1]!); const _type = ((b[p + 2]! << 8) | b[p + 2 + 1]!); return 4 + ((_size - 4)); } },
+  frame: { headerSize: 4, maxMessageSize: 65535, frameLength(b: Uint8Array, p: number): number { const _size = ((b[p + 0]! << 8) | b[p + 0 + 1]!); return 4 + ((_size - 4)); } },
 };

@@ -767,5 +767,5 @@ export const protocol: ProtocolInfo<GossipPushpull, GossipPushpullInit> = {
   codec: GossipPushpullCodec,
   typeField: 'type',
   typeLabels: MsgTypeLabels,
-  frame: { headerSize: 4, maxMessageSize: 65535, frameLength(b: Uint8Array, p: number): number { const _size = ((b[p + 0]! << 8) | b[p + 0 + 1]!); const _type = ((b[p + 2]! << 8) | b[p + 2 + 1]!); return 4 + ((_size - 4)); } },
+  frame: { headerSize: 4, maxMessageSize: 65535, frameLength(b: Uint8Array, p: number): number { const _size = ((b[p + 0]! << 8) | b[p + 0 + 1]!); return 4 + ((_size - 4)); } },
 };

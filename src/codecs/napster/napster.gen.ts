@@ -2128,5 +2128,5 @@ export const protocol: ProtocolInfo<Napster, NapsterInit> = {
   codec: NapsterCodec,
   typeField: 'type',
   typeLabels: MsgTypeLabels,
-  frame: { headerSize: 4, maxMessageSize: 65536, frameLength(b: Uint8Array, p: number): number { const _length = ((b[p + 0 + 1]! << 8) | b[p + 0]!); const _type = ((b[p + 2 + 1]! << 8) | b[p + 2]!); return 4 + (_length); } },
+  frame: { headerSize: 4, maxMessageSize: 65536, frameLength(b: Uint8Array, p: number): number { const _length = ((b[p + 0 + 1]! << 8) | b[p + 0]!); return 4 + (_length); } },
 };
