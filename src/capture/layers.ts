@@ -1,14 +1,21 @@
 // The per-packet layer decoding used by the dissector, behind one small interface.
 //
-// The layouts are specified in spec/capture/*.ksy. Once `npm run codegen` produces
-// src/codecs/capture/*.gen.ts, `codecLayers` (to be written next to `minimalLayers`) maps the
-// generated decoders' results onto the shapes below and replaces `minimalLayers` as the
-// default; nothing else in src/capture reads packet headers.
-//
-// TEMPORARY: `minimalLayers` is a minimal hand-written adapter that reads only the header
-// fields the dissector needs. It exists because the peerwire compiler is not ready yet; it is
-// checked against the official Kaitai compiler's output for the same .ksy files in
-// test/capture/layers.test.ts and must be deleted when the generated codecs land.
+// The layouts are specified in spec/capture/*.ksy and decoded by the codecs `npm run codegen`
+// generates from them (src/codecs/capture/*.gen.ts). `codecLayers` only maps the generated
+// decoders' results onto the shapes below (walking VLAN tags and IPv6 extension headers);
+// nothing else in src/capture reads packet headers. It is checked against the official Kaitai
+// compiler's output for the same .ksy files in test/capture/layers.test.ts.
+import { DecodeError } from '../runtime/index.ts';
+import { decodeEthernet, type VlanTagged } from '../codecs/capture/ethernet.gen.ts';
+import { decodeIpv4 } from '../codecs/capture/ipv4.gen.ts';
+import {
+  decodeIpv6, decodeOptionsHeader, decodeRoutingHeader, decodeAuthHeader, decodeFragmentHeader, type HeaderChain,
+} from '../codecs/capture/ipv6.gen.ts';
+import { decodeLinuxSll } from '../codecs/capture/linux_sll.gen.ts';
+import { decodeLinuxSll2 } from '../codecs/capture/linux_sll2.gen.ts';
+import { decodeNullLoopback } from '../codecs/capture/null_loopback.gen.ts';
+import { decodeTcp } from '../codecs/capture/tcp.gen.ts';
+import { decodeUdp } from '../codecs/capture/udp.gen.ts';
 
 /** A layer could not be decoded. `offset` is relative to the bytes given to that layer. */
 export class LayerError extends Error {
@@ -108,13 +115,6 @@ export interface PacketLayers {
 }
 
 const ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd;
-const VLAN_TPIDS = new Set([0x8100, 0x88a8, 0x9100]);
-
-function need(layer: string, b: Uint8Array, n: number, at = 0): void {
-  if (b.length < at + n) throw new LayerError(layer, at, `needs ${n} bytes, only ${Math.max(0, b.length - at)} left`);
-}
-const be16 = (b: Uint8Array, p: number) => (b[p]! << 8) | b[p + 1]!;
-const be32 = (b: Uint8Array, p: number) => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 
 function familyToEtherType(af: number): number | undefined {
   if (af === 2) return ETH_IPV4;
@@ -122,138 +122,123 @@ function familyToEtherType(af: number): number | undefined {
   return undefined;
 }
 
-function rawIp(frame: Uint8Array): LinkInfo {
-  need('raw_ip', frame, 1);
-  const v = frame[0]! >> 4;
-  return { etherType: v === 4 ? ETH_IPV4 : v === 6 ? ETH_IPV6 : undefined, vlanIds: [], payload: frame };
+/** Run a generated decoder; its DecodeError becomes a LayerError of `layer`. */
+function run<T>(layer: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DecodeError) throw new LayerError(layer, e.offset, `${e.path}: ${e.reason} (${e.code})`);
+    throw e;
+  }
 }
 
-/** TEMPORARY minimal adapter (see the file comment). */
-export const minimalLayers: PacketLayers = {
+type ChainHeader = HeaderChain['header'];
+
+/** Follow a decoded IPv6 header chain to the upper-layer data or a fragment header. */
+function walkChain(nextHeader: number, header: ChainHeader): { protocol: number; payload: Uint8Array; fragment: Ipv6Fragment | undefined } {
+  let nh = nextHeader;
+  let h = header;
+  for (;;) {
+    if (h instanceof Uint8Array) return { protocol: nh, payload: h, fragment: undefined };
+    if ('fragmentData' in h) {
+      return {
+        protocol: h.nextHeader, payload: h.fragmentData,
+        fragment: { offset: h.fragmentOffset * 8, more: h.moreFragments, identification: h.identification, nextHeader: h.nextHeader },
+      };
+    }
+    nh = h.nextHeader;
+    h = h.next.header;
+  }
+}
+
+/** Link, IP and transport layers decoded by the generated codecs of spec/capture/*.ksy. */
+export const codecLayers: PacketLayers = {
   link(linkType, frame) {
     switch (linkType) {
-      case 1: { // ethernet.ksy
-        need('ethernet', frame, 14);
-        let p = 12;
-        let type = be16(frame, p);
+      case 1: {
+        const e = run('ethernet', () => decodeEthernet(frame).value);
         const vlanIds: number[] = [];
-        while (VLAN_TPIDS.has(type)) {
-          need('ethernet', frame, 4, p + 2);
-          vlanIds.push(be16(frame, p + 2) & 0x0fff);
-          p += 4;
-          type = be16(frame, p);
+        let etherType = e.etherType;
+        let body: VlanTagged | Uint8Array = e.body;
+        while (!(body instanceof Uint8Array)) {
+          vlanIds.push(body.vlanId);
+          etherType = body.etherType;
+          body = body.body;
         }
-        return { etherType: type, vlanIds, payload: frame.subarray(p + 2) };
+        return { etherType, vlanIds, payload: body };
       }
-      case 0: case 108: { // null_loopback.ksy
-        need('null_loopback', frame, 4);
-        let af = be32(frame, 0);
-        if (af > 0xffff) af = ((af & 0xff) << 24 | (af & 0xff00) << 8 | (af >>> 8) & 0xff00 | af >>> 24) >>> 0;
-        return { etherType: familyToEtherType(af), vlanIds: [], payload: frame.subarray(4) };
+      case 0: case 108: {
+        const n = run('null_loopback', () => decodeNullLoopback(frame).value);
+        return { etherType: familyToEtherType(n.family), vlanIds: [], payload: n.body };
       }
-      case 113: // linux_sll.ksy
-        need('linux_sll', frame, 16);
-        return { etherType: be16(frame, 14), vlanIds: [], payload: frame.subarray(16) };
-      case 276: // linux_sll2.ksy
-        need('linux_sll2', frame, 20);
-        return { etherType: be16(frame, 0), vlanIds: [], payload: frame.subarray(20) };
-      case 101: case 12: case 14: return rawIp(frame);
+      case 113: {
+        const l = run('linux_sll', () => decodeLinuxSll(frame).value);
+        return { etherType: l.protocol, vlanIds: [], payload: l.body };
+      }
+      case 276: {
+        const l = run('linux_sll2', () => decodeLinuxSll2(frame).value);
+        return { etherType: l.protocol, vlanIds: [], payload: l.body };
+      }
+      case 101: case 12: case 14: {
+        // Raw IP: the version nibble picks IPv4 or IPv6 (no header of its own).
+        if (frame.length < 1) throw new LayerError('raw_ip', 0, 'empty packet');
+        const v = frame[0]! >> 4;
+        return { etherType: v === 4 ? ETH_IPV4 : v === 6 ? ETH_IPV6 : undefined, vlanIds: [], payload: frame };
+      }
       case 228: return { etherType: ETH_IPV4, vlanIds: [], payload: frame };
       case 229: return { etherType: ETH_IPV6, vlanIds: [], payload: frame };
       default: throw new LayerError('link', 0, `unsupported link type ${linkType}`);
     }
   },
 
-  ipv4(b) { // ipv4.ksy
-    need('ipv4', b, 20);
-    if (b[0]! >> 4 !== 4) throw new LayerError('ipv4', 0, `version ${b[0]! >> 4} is not 4`);
-    const hl = (b[0]! & 0x0f) * 4;
-    if (hl < 20) throw new LayerError('ipv4', 0, `header length ${hl} below 20`);
-    need('ipv4', b, hl);
-    const total = be16(b, 2);
-    if (total < hl) throw new LayerError('ipv4', 2, `total length ${total} below header length ${hl}`);
-    const frag = be16(b, 6);
-    const end = Math.min(total, b.length);
+  ipv4(b) {
+    const ip = run('ipv4', () => decodeIpv4(b).value);
     return {
-      headerLength: hl, totalLength: total, identification: be16(b, 4),
-      dontFragment: (frag & 0x4000) !== 0, moreFragments: (frag & 0x2000) !== 0, fragmentOffset: (frag & 0x1fff) * 8,
-      ttl: b[8]!, protocol: b[9]!, src: b.subarray(12, 16), dst: b.subarray(16, 20),
-      payload: b.subarray(hl, end), truncated: b.length < total,
+      headerLength: ip.headerLength, totalLength: ip.totalLength, identification: ip.identification,
+      dontFragment: ip.dontFragment, moreFragments: ip.moreFragments, fragmentOffset: ip.fragmentOffset * 8,
+      ttl: ip.ttl, protocol: ip.protocol, src: ip.srcAddr, dst: ip.dstAddr, payload: ip.body, truncated: ip.isTruncated,
     };
   },
 
-  ipv6(b) { // ipv6.ksy
-    need('ipv6', b, 40);
-    if (b[0]! >> 4 !== 6) throw new LayerError('ipv6', 0, `version ${b[0]! >> 4} is not 6`);
-    const plen = be16(b, 4);
-    const body = b.subarray(40, 40 + plen);
-    const base = { payloadLength: plen, hopLimit: b[7]!, src: b.subarray(8, 24), dst: b.subarray(24, 40), truncated: b.length < 40 + plen };
-    let nh = b[6]!;
-    let p = 0;
-    for (let guard = 0; guard < 64; guard++) {
-      switch (nh) {
-        case 0: case 60: case 43: {
-          need('ipv6', body, 2, p);
-          const len = body[p + 1]! * 8 + 8;
-          need('ipv6', body, len, p);
-          nh = body[p]!; p += len; continue;
-        }
-        case 51: {
-          need('ipv6', body, 2, p);
-          const len = body[p + 1]! * 4 + 8;
-          need('ipv6', body, len, p);
-          nh = body[p]!; p += len; continue;
-        }
-        case 44: {
-          need('ipv6', body, 8, p);
-          const fo = be16(body, p + 2);
-          const fragment = { offset: fo & 0xfff8, more: (fo & 1) === 1, identification: be32(body, p + 4), nextHeader: body[p]! };
-          return { ...base, protocol: body[p]!, payload: body.subarray(p + 8), fragment };
-        }
-        default:
-          return { ...base, protocol: nh, payload: body.subarray(p), fragment: undefined };
+  ipv6(b) {
+    const ip = run('ipv6', () => decodeIpv6(b).value);
+    return {
+      payloadLength: ip.payloadLength, hopLimit: ip.hopLimit, src: ip.srcAddr, dst: ip.dstAddr,
+      truncated: ip.isTruncated, ...walkChain(ip.nextHeader, ip.payload.header),
+    };
+  },
+
+  ipv6Chain(nextHeader, bytes) {
+    const header = run('ipv6', (): ChainHeader => {
+      switch (nextHeader) {
+        case 0: case 60: return decodeOptionsHeader(bytes).value;
+        case 43: return decodeRoutingHeader(bytes).value;
+        case 51: return decodeAuthHeader(bytes).value;
+        case 44: return decodeFragmentHeader(bytes).value;
+        default: return bytes;
       }
-    }
-    throw new LayerError('ipv6', p, 'extension header chain too long');
+    });
+    const r = walkChain(nextHeader, header);
+    if (r.fragment) throw new LayerError('ipv6', 0, 'fragment header inside a reassembled packet');
+    return { protocol: r.protocol, payload: r.payload };
   },
 
-  ipv6Chain(nextHeader, body) {
-    let nh = nextHeader, p = 0;
-    for (let guard = 0; guard < 64; guard++) {
-      if (nh !== 0 && nh !== 60 && nh !== 43 && nh !== 51) return { protocol: nh, payload: body.subarray(p) };
-      need('ipv6', body, 2, p);
-      const len = nh === 51 ? body[p + 1]! * 4 + 8 : body[p + 1]! * 8 + 8;
-      need('ipv6', body, len, p);
-      nh = body[p]!; p += len;
-    }
-    throw new LayerError('ipv6', p, 'extension header chain too long');
-  },
-
-  tcp(b) { // tcp.ksy
-    need('tcp', b, 20);
-    const hl = (b[12]! >> 4) * 4;
-    if (hl < 20) throw new LayerError('tcp', 12, `data offset ${hl / 4} below 5`);
-    need('tcp', b, hl);
-    const f = b[13]!;
+  tcp(b) {
+    const t = run('tcp', () => decodeTcp(b).value);
     return {
-      srcPort: be16(b, 0), dstPort: be16(b, 2), seq: be32(b, 4), ack: be32(b, 8), headerLength: hl,
-      flags: {
-        cwr: (f & 0x80) !== 0, ece: (f & 0x40) !== 0, urg: (f & 0x20) !== 0, ack: (f & 0x10) !== 0,
-        psh: (f & 0x08) !== 0, rst: (f & 0x04) !== 0, syn: (f & 0x02) !== 0, fin: (f & 0x01) !== 0,
-      },
-      window: be16(b, 14), options: b.subarray(20, hl), payload: b.subarray(hl),
+      srcPort: t.srcPort, dstPort: t.dstPort, seq: t.seqNum, ack: t.ackNum, headerLength: t.dataOffset * 4,
+      flags: { cwr: t.cwr, ece: t.ece, urg: t.urg, ack: t.ack, psh: t.psh, rst: t.rst, syn: t.syn, fin: t.fin },
+      window: t.window, options: b.subarray(20, t.dataOffset * 4), payload: t.body,
     };
   },
 
-  udp(b) { // udp.ksy
-    need('udp', b, 8);
-    const len = be16(b, 4);
-    if (len < 8) throw new LayerError('udp', 4, `length ${len} below 8`);
-    return { srcPort: be16(b, 0), dstPort: be16(b, 2), length: len, payload: b.subarray(8, Math.min(len, b.length)), truncated: b.length < len };
+  udp(b) {
+    const u = run('udp', () => decodeUdp(b).value);
+    return { srcPort: u.srcPort, dstPort: u.dstPort, length: u.length, payload: u.body, truncated: u.isTruncated };
   },
 };
 
 /** The layers the dissector uses unless told otherwise. */
 export function defaultLayers(): PacketLayers {
-  return minimalLayers;
+  return codecLayers;
 }

@@ -114,7 +114,7 @@ describe('dissector: IP fragments', () => {
     const evs = await run([badIhl, short, good]);
     expect(evs.filter((e) => e.kind === 'packet-problem')).toMatchObject([
       { packetIndex: 0, layer: 'ipv4', offset: 14 },
-      { packetIndex: 1, layer: 'ipv4', offset: 14 },
+      { packetIndex: 1, layer: 'ipv4', offset: 20 }, // the field that ran out: identification at IPv4 byte 6
     ]);
     expect(evs.filter((e) => e.kind === 'udp')).toHaveLength(1);
   });
