@@ -182,7 +182,13 @@ export class TsEmitter {
     return bytes + Math.ceil(bits / 8);
   }
 
+  /**
+   * True when the encoder writes this field's actual content instead of checking it against its
+   * size expression: the size is what a derived length field is computed from, or it depends on
+   * the stream (`_io`), which only exists while decoding.
+   */
   isDeriveTarget(t: TypeIR, a: Attr): boolean {
+    if (a.extent.kind === 'size' && exprUsesIo(a.extent.size)) return true;
     return t.seq.some((f) => f.derive && f.derive.kind !== 'expr' && f.derive.target === a.id);
   }
 
@@ -502,7 +508,7 @@ export class TsEmitter {
           const mask = width === 32 ? '0xffffffff' : `0x${(2 ** width - 1).toString(16)}`;
           const ex = width === 32 ? w : `((${w} >>> ${f.shift}) & ${mask})`;
           L.line(`const _${f.a.name} = ${width === 1 ? `${ex} !== 0` : ex};`);
-          check(f.a, `_${f.a.name}`, `p + ${g.start}`);
+          check(f.a, `_${f.a.name}`, `p + ${g.start + Math.floor((g.bytes * 8 - f.shift - width) / 8)}`);
           visible.add(f.a.id);
           k++;
         }
@@ -819,11 +825,13 @@ export class TsEmitter {
     this.emitEndianEncode(L, t);
     this.emitEffective(L, t, this.lenDeps(t));
     L.line('let n = 0;');
+    const lens: string[] = [];
     let k = 0;
     while (k < t.seq.length) {
       const run = this.fixedRun(t, k);
       if (run.length) {
         L.line(`n += ${this.runLayout(t, run).total};`);
+        run.forEach(() => lens.push('1'));
         k += run.length;
         continue;
       }
@@ -831,8 +839,14 @@ export class TsEmitter {
       const l = `l${this.tmp.n++}`;
       this.emitAttrLen(L, t, a, l, k, false);
       L.line(`n += ${l};`);
+      lens.push(l);
       k++;
     }
+    t.seq.forEach((a, j) => {
+      if (!optionalTerminator(a)) return;
+      const rest = lens.slice(j + 1).join(' + ') || '0';
+      L.line(`if (${lens[j]} > 0 && ${rest} === 0) n -= 1; // '${a.id}': no terminator when nothing follows`);
+    });
     L.line('return n;');
     L.close();
     L.line();
@@ -884,6 +898,10 @@ export class TsEmitter {
         content = userLen(d.ref.key, d.args);
         break;
       case 'switch': {
+        if (exprUsesIo(d.on)) {
+          content = this.byShape(t, a, d, x, (ref, args) => userLen(ref, args), `requireBytes(${x}, ${path}).length`, `${x} instanceof Uint8Array`);
+          break;
+        }
         const on = this.tx(d.on, s, t, a);
         const cases = d.cases.filter((c) => c.type.kind === 'user').map((c) => `${this.tx(c.match, s, t, a)} === sw ? ${userLen((c.type as { ref: { key: string } }).ref.key, (c.type as { args: Expr[] }).args)} : `);
         const fb = d.fallback?.kind === 'user' ? userLen(d.fallback.ref.key, d.fallback.args) : `requireBytes(${x}, ${path}).length`;
@@ -1002,8 +1020,20 @@ export class TsEmitter {
     const s = this.encodeScope(t);
     const val = `_${a.name}`;
     const ctx = this.childNeedsParent(a.type) ? this.ctxLiteral(t, index, (x) => `_${x.name}`) : 'undefined';
+    let follows: string | undefined;
+    if (optionalTerminator(a)) {
+      // An `eos-error: false` terminator is written only when something follows it.
+      const parts: string[] = [];
+      for (let j = index + 1; j < t.seq.length; j++) {
+        const l = `l${this.tmp.n++}`;
+        this.emitAttrLen(L, t, t.seq[j]!, l, j, false);
+        parts.push(l);
+      }
+      follows = `f${this.tmp.n++}`;
+      L.line(`const ${follows} = ${parts.join(' + ') || '0'} > 0;`);
+    }
     if (a.cond) L.open(`if (${this.tx(a.cond, s, t, a)}) {`);
-    if (a.repeat.kind === 'none') this.emitWriteElement(L, t, a, a.cond ? `requireValue(${val}, '${a.id}')` : val, `'${a.id}'`, ctx);
+    if (a.repeat.kind === 'none') this.emitWriteElement(L, t, a, a.cond ? `requireValue(${val}, '${a.id}')` : val, `'${a.id}'`, ctx, undefined, follows);
     else {
       const list = `r${this.tmp.n++}`;
       const idx = `k${this.tmp.n++}`;
@@ -1012,13 +1042,13 @@ export class TsEmitter {
         L.line(`if (${list}.length !== ${this.tx(a.repeat.count, s, t, a)}) throw new EncodeError('${a.id}', \`has \${${list}.length} elements, the count expression says \${${this.tx(a.repeat.count, s, t, a)}}\`);`);
       }
       L.open(`for (let ${idx} = 0; ${idx} < ${list}.length; ${idx}++) {`);
-      this.emitWriteElement(L, t, a, `${list}[${idx}]!`, `\`${a.id}[\${${idx}}]\``, ctx, idx);
+      this.emitWriteElement(L, t, a, `${list}[${idx}]!`, `\`${a.id}[\${${idx}}]\``, ctx, idx, follows ? `(${follows} || ${idx} < ${list}.length - 1)` : undefined);
       L.close();
     }
     if (a.cond) L.close();
   }
 
-  private emitWriteElement(L: Lines, t: TypeIR, a: Attr, x: string, label: string, ctx: string, idx?: string): void {
+  private emitWriteElement(L: Lines, t: TypeIR, a: Attr, x: string, label: string, ctx: string, idx?: string, follows?: string): void {
     const s = this.encodeScope(t, idx ? { index: idx } : {});
     const d = a.type;
     if (a.contents) {
@@ -1076,6 +1106,23 @@ export class TsEmitter {
         L.open(`if (${x} instanceof Uint8Array) {`);
         writeBytes(`${x}`);
         L.close('} else {');
+        if (exprUsesIo(d.on)) {
+          // The stream only exists while decoding: pick the case by the value's shape.
+          const users = [...d.cases.map((c) => c.type), ...(d.fallback ? [d.fallback] : [])].filter((c): c is Extract<DataType, { kind: 'user' }> => c.kind === 'user');
+          L.indent(() => {
+            L.open(`switch (pickByShape(${x}, [${users.map((u) => `${this.typeName(u.ref.key)}Info`).join(', ')}])) {`);
+            users.forEach((u, k) => {
+              L.open(`case ${k}: {`);
+              writeUser(u.ref.key, u.args);
+              L.line('break;');
+              L.close();
+            });
+            L.line(`default: throw new EncodeError(${label}, 'value matches none of the case types; give raw bytes');`);
+            L.close();
+          });
+          L.line('}');
+          break;
+        }
         L.indent(() => {
           L.open(`switch (${on}) {`);
           for (const c of d.cases) {
@@ -1099,7 +1146,7 @@ export class TsEmitter {
       L.line(`if (p - ${start} > ${fixedExtent}) throw new EncodeError(${label}, \`encodes to \${p - ${start}} bytes, the field size is \${${fixedExtent}}\`);`);
       L.line(`p = padTo(b, p, ${start} + ${fixedExtent}, ${a.padRight ?? 0});`);
     }
-    if (a.extent.kind === 'term' && a.extent.consume && !a.extent.include) L.line(`b[p++] = ${a.extent.term};`);
+    if (a.extent.kind === 'term' && a.extent.consume && !a.extent.include) L.line(`${follows ? `if (${follows}) ` : ''}b[p++] = ${a.extent.term};`);
   }
 
   // ---------------------------------------------------------------- JSON
@@ -1146,7 +1193,7 @@ export class TsEmitter {
     L.line(`/** Encoder input from the JSON form (hex strings for bytes; \`…Name\` keys are ignored). */`);
     L.open(`export function fromJson${N}(json: unknown, parent?: any, path = '${t.id}'${this.paramList(t).replace(/: ([^,]+)/g, '?: $1')}): ${N}Init {`);
     L.line('const j = jsonObject(json, path);');
-    const known = [...t.seq.filter((a) => !a.contents).map((a) => a.name), ...t.seq.filter((a) => a.enumKey).map((a) => `${a.name}Name`), ...t.instances.flatMap((i) => [i.name, `${i.name}Name`])];
+    const known = [...t.seq.map((a) => a.name), ...t.seq.filter((a) => a.enumKey).map((a) => `${a.name}Name`), ...t.instances.flatMap((i) => [i.name, `${i.name}Name`])];
     L.line(`jsonUnknownKeys(j, [${known.map((k) => `'${k}'`).join(', ')}], path);`);
     const s = this.valueScope(t, null);
     for (const [k, a] of t.seq.entries()) {
@@ -1362,6 +1409,11 @@ export class TsEmitter {
 }
 
 const RESERVED = new Set(['Record', 'Partial', 'Required', 'Readonly', 'Promise', 'Date', 'Symbol', 'BigInt', 'Function', 'JSON', 'Math', 'Boolean', 'Pick', 'Omit', 'Iterator', 'Input', 'Output', 'DecodeError', 'EncodeError', 'Codec', 'Decoded', 'TypeInfo', 'FieldInfo', 'ProtocolInfo', 'Array', 'Object', 'String', 'Number', 'Error', 'Map', 'Set', 'Uint8Array']);
+
+/** A `terminator` with `eos-error: false`: absent on the wire when the field ends the stream. */
+function optionalTerminator(a: Attr): boolean {
+  return a.extent.kind === 'term' && !a.extent.eosError && a.extent.consume && !a.extent.include;
+}
 
 function userRefs(d: DataType): string[] {
   if (d.kind === 'user') return [d.ref.key];

@@ -192,7 +192,7 @@ export function toJsonPcapng(v: Pcapng, parent?: any): Record<string, unknown> {
 /** Encoder input from the JSON form (hex strings for bytes; `…Name` keys are ignored). */
 export function fromJsonPcapng(json: unknown, parent?: any, path = 'pcapng'): PcapngInit {
   const j = jsonObject(json, path);
-  jsonUnknownKeys(j, ['firstBlockLengthRaw', 'byteOrderMagic', 'firstSection', 'firstTrailingLengthRaw', 'blocks', 'isLittleEndian', 'isLittleEndianName'], path);
+  jsonUnknownKeys(j, ['firstBlockType', 'firstBlockLengthRaw', 'byteOrderMagic', 'firstSection', 'firstTrailingLengthRaw', 'blocks', 'isLittleEndian', 'isLittleEndianName'], path);
   const _firstBlockType = new Uint8Array([10, 13, 13, 10]);
   const _firstBlockLengthRaw = jsonInt(j.firstBlockLengthRaw, path + '.firstBlockLengthRaw');
   const _byteOrderMagic = jsonInt(j.byteOrderMagic, path + '.byteOrderMagic');

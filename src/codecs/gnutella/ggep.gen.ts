@@ -98,7 +98,7 @@ export function toJsonGgepBlock(v: GgepBlock, parent?: any): Record<string, unkn
 /** Encoder input from the JSON form (hex strings for bytes; `…Name` keys are ignored). */
 export function fromJsonGgepBlock(json: unknown, parent?: any, path = 'ggep_block'): GgepBlockInit {
   const j = jsonObject(json, path);
-  jsonUnknownKeys(j, ['extensions'], path);
+  jsonUnknownKeys(j, ['magic', 'extensions'], path);
   const _extensions = j.extensions === undefined ? undefined : jsonArray(j.extensions, path + '.extensions').map((e, k) => fromJsonExtension(e, undefined, path + '.extensions' + '[' + k + ']'));
   return { extensions: _extensions } as GgepBlockInit;
 }

@@ -2008,7 +2008,7 @@ export function lenQueryHit(v: QueryHitInit, parent: any): number {
   n += 4;
   const l679 = requireArray(_results, 'results').reduce((n: number, e680: any, k681: number) => n + lenQueryHitResult(e680 as any, undefined), 0);
   n += l679;
-  const l682 = (((ioEnd - ioStart) - (p - ioStart)) - 16);
+  const l682 = lenQueryHitTrailer(_trailer as any, undefined);
   n += l682;
   const l683 = 16;
   n += l683;
@@ -2058,8 +2058,6 @@ export function writeQueryHit(o: Output, v: QueryHitInit, parent: any): void {
   o.pos = p;
   try { writeQueryHitTrailer(o, _trailer as any, undefined); } catch (e) { throw within(e, 'trailer'); }
   p = o.pos;
-  if (p - s692 > (((ioEnd - ioStart) - (p - ioStart)) - 16)) throw new EncodeError('trailer', `encodes to ${p - s692} bytes, the field size is ${(((ioEnd - ioStart) - (p - ioStart)) - 16)}`);
-  p = padTo(b, p, s692 + (((ioEnd - ioStart) - (p - ioStart)) - 16), 0);
   const s693 = p;
   const bb694 = requireBytes(_serventId, 'servent_id');
   if (bb694.length !== 16) throw new EncodeError('servent_id', `has ${bb694.length} bytes, the field size is ${16}`);
@@ -2380,7 +2378,7 @@ export function lenQueryHitTrailer(v: QueryHitTrailerInit, parent: any): number 
   const ioStart = 0, ioEnd = 0, p = 0;
   const _qhd = v.qhd;
   let n = 0;
-  const l715 = (_qhd instanceof Uint8Array ? _qhd.length : ((sw: unknown) => 1 === sw ? lenQhd(_qhd as any, undefined) : requireBytes(_qhd, 'qhd').length)((((ioEnd - ioStart) >= 7) ? 1 : 0)));
+  const l715 = (_qhd instanceof Uint8Array ? requireBytes(_qhd, 'qhd').length : ((k: number) => k === 0 ? lenQhd(_qhd as any, undefined) : requireBytes(_qhd, 'qhd').length)(pickByShape(_qhd, [QhdInfo])));
   n += l715;
   return n;
 }
@@ -2397,16 +2395,14 @@ export function writeQueryHitTrailer(o: Output, v: QueryHitTrailerInit, parent: 
     b.set(bb717, p);
     p += bb717.length;
   } else {
-    switch ((((ioEnd - ioStart) >= 7) ? 1 : 0)) {
-      case 1: {
+    switch (pickByShape(_qhd, [QhdInfo])) {
+      case 0: {
         o.pos = p;
         try { writeQhd(o, _qhd as any, undefined); } catch (e) { throw within(e, 'qhd'); }
         p = o.pos;
         break;
       }
-      default: {
-        throw new EncodeError('qhd', `no type for ${(((ioEnd - ioStart) >= 7) ? 1 : 0)}; give the body as raw bytes`);
-      }
+      default: throw new EncodeError('qhd', 'value matches none of the case types; give raw bytes');
     }
   }
   o.pos = p;

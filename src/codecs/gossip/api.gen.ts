@@ -694,7 +694,7 @@ export function readValidation(i: Input, ioStart: number, ioEnd: number, parent:
   const _reserved = ((w820 >>> 1) & 0x7fff);
   const _valid = ((w820 >>> 0) & 0x1) !== 0;
   p += 4;
-  if (!(((ioEnd - ioStart) === 4))) badValue((p - 4) + 2, 'valid', `${_valid} fails (_io.size == 4)`);
+  if (!(((ioEnd - ioStart) === 4))) badValue((p - 4) + 3, 'valid', `${_valid} fails (_io.size == 4)`);
   i.pos = p;
   return { messageId: _messageId, reserved: _reserved, valid: _valid };
 }

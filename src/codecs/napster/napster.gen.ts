@@ -764,7 +764,7 @@ export function toJsonLogin(v: Login, parent?: any): Record<string, unknown> {
 /** Encoder input from the JSON form (hex strings for bytes; `…Name` keys are ignored). */
 export function fromJsonLogin(json: unknown, parent?: any, path = 'login'): LoginInit {
   const j = jsonObject(json, path);
-  jsonUnknownKeys(j, ['nick', 'password', 'port', 'clientInfo', 'linkType'], path);
+  jsonUnknownKeys(j, ['nick', 'password', 'port', 'clientInfoOpen', 'clientInfo', 'sep', 'linkType'], path);
   const _nick = jsonStr(j.nick, path + '.nick');
   const _password = jsonStr(j.password, path + '.password');
   const _port = jsonStr(j.port, path + '.port');
@@ -1152,7 +1152,7 @@ export function toJsonAddFile(v: AddFile, parent?: any): Record<string, unknown>
 /** Encoder input from the JSON form (hex strings for bytes; `…Name` keys are ignored). */
 export function fromJsonAddFile(json: unknown, parent?: any, path = 'add_file'): AddFileInit {
   const j = jsonObject(json, path);
-  jsonUnknownKeys(j, ['fileName', 'md5', 'fileSize', 'bitrate', 'freq', 'seconds'], path);
+  jsonUnknownKeys(j, ['fileNameOpen', 'fileName', 'sep', 'md5', 'fileSize', 'bitrate', 'freq', 'seconds'], path);
   const _fileName = jsonStr(j.fileName, path + '.fileName');
   const _md5 = jsonStr(j.md5, path + '.md5');
   const _fileSize = jsonStr(j.fileSize, path + '.fileSize');
@@ -1610,7 +1610,7 @@ export function toJsonSearchResult(v: SearchResult, parent?: any): Record<string
 /** Encoder input from the JSON form (hex strings for bytes; `…Name` keys are ignored). */
 export function fromJsonSearchResult(json: unknown, parent?: any, path = 'search_result'): SearchResultInit {
   const j = jsonObject(json, path);
-  jsonUnknownKeys(j, ['fileName', 'md5', 'fileSize', 'bitrate', 'freq', 'seconds', 'nick', 'ip', 'linkType'], path);
+  jsonUnknownKeys(j, ['fileNameOpen', 'fileName', 'sep', 'md5', 'fileSize', 'bitrate', 'freq', 'seconds', 'nick', 'ip', 'linkType'], path);
   const _fileName = jsonStr(j.fileName, path + '.fileName');
   const _md5 = jsonStr(j.md5, path + '.md5');
   const _fileSize = jsonStr(j.fileSize, path + '.fileSize');
@@ -1788,7 +1788,7 @@ export function toJsonDownloadRequest(v: DownloadRequest, parent?: any): Record<
 /** Encoder input from the JSON form (hex strings for bytes; `…Name` keys are ignored). */
 export function fromJsonDownloadRequest(json: unknown, parent?: any, path = 'download_request'): DownloadRequestInit {
   const j = jsonObject(json, path);
-  jsonUnknownKeys(j, ['nick', 'fileName'], path);
+  jsonUnknownKeys(j, ['nick', 'fileNameOpen', 'fileName'], path);
   const _nick = jsonStr(j.nick, path + '.nick');
   const _fileName = jsonStr(j.fileName, path + '.fileName');
   return { nick: _nick, fileName: _fileName } as DownloadRequestInit;
@@ -2049,7 +2049,7 @@ export function toJsonDownloadAck(v: DownloadAck, parent?: any): Record<string, 
 /** Encoder input from the JSON form (hex strings for bytes; `…Name` keys are ignored). */
 export function fromJsonDownloadAck(json: unknown, parent?: any, path = 'download_ack'): DownloadAckInit {
   const j = jsonObject(json, path);
-  jsonUnknownKeys(j, ['nick', 'ip', 'port', 'fileName', 'md5', 'linkSpeed'], path);
+  jsonUnknownKeys(j, ['nick', 'ip', 'port', 'fileNameOpen', 'fileName', 'sep', 'md5', 'linkSpeed'], path);
   const _nick = jsonStr(j.nick, path + '.nick');
   const _ip = jsonStr(j.ip, path + '.ip');
   const _port = jsonStr(j.port, path + '.port');

@@ -61,7 +61,7 @@ export function lenSeedgossip(v: SeedgossipInit, parent: any): number {
   const _line = v.line;
   const _lf = new Uint8Array([10]);
   let n = 0;
-  const l1239 = ((ioEnd - ioStart) - 1);
+  const l1239 = lenMessage(_line as any, undefined);
   n += l1239;
   n += 1;
   return n;
@@ -78,8 +78,6 @@ export function writeSeedgossip(o: Output, v: SeedgossipInit, parent: any): void
   o.pos = p;
   try { writeMessage(o, _line as any, undefined); } catch (e) { throw within(e, 'line'); }
   p = o.pos;
-  if (p - s1240 > ((ioEnd - ioStart) - 1)) throw new EncodeError('line', `encodes to ${p - s1240} bytes, the field size is ${((ioEnd - ioStart) - 1)}`);
-  p = padTo(b, p, s1240 + ((ioEnd - ioStart) - 1), 0);
   b.set(_lf, p + 0);
   p += 1;
   o.pos = p;
@@ -96,7 +94,7 @@ export function toJsonSeedgossip(v: Seedgossip, parent?: any): Record<string, un
 /** Encoder input from the JSON form (hex strings for bytes; `…Name` keys are ignored). */
 export function fromJsonSeedgossip(json: unknown, parent?: any, path = 'seedgossip'): SeedgossipInit {
   const j = jsonObject(json, path);
-  jsonUnknownKeys(j, ['line'], path);
+  jsonUnknownKeys(j, ['line', 'lf'], path);
   const _line = j.line === undefined ? undefined : fromJsonMessage(j.line, undefined, path + '.line');
   return { line: _line } as SeedgossipInit;
 }
@@ -246,6 +244,7 @@ export function lenMessage(v: MessageInit, parent: any): number {
   n += l1249;
   const l1250 = (_body instanceof Uint8Array ? _body.length : ((sw: unknown) => 0 === sw ? lenFields(_body as any, undefined) : 1 === sw ? lenConnectRequest(_body as any, undefined) : 2 === sw ? lenLivenessRequest(_body as any, undefined) : 3 === sw ? lenLivenessReply(_body as any, undefined) : 4 === sw ? lenDeadNode(_body as any, undefined) : 5 === sw ? lenConnectAccepted(_body as any, undefined) : requireBytes(_body, 'body').length)(((_head === "New Connect Request From") ? 1 : ((_head === "Liveness Request") ? 2 : ((_head === "Liveness Reply") ? 3 : ((_head === "Dead Node") ? 4 : ((_head === "New Connect Accepted") ? 5 : 0)))))));
   n += l1250;
+  if (l1249 > 0 && l1250 === 0) n -= 1; // 'head': no terminator when nothing follows
   return n;
 }
 
@@ -256,16 +255,18 @@ export function writeMessage(o: Output, v: MessageInit, parent: any): void {
   const ioStart = p, ioEnd = b.length;
   const _head = v.head;
   const _body = v.body;
-  const s1251 = p;
-  const bb1252 = encodeText(_head, 'ASCII', 'head');
-  b.set(bb1252, p);
-  p += bb1252.length;
-  b[p++] = 58;
+  const l1251 = (_body instanceof Uint8Array ? _body.length : ((sw: unknown) => 0 === sw ? lenFields(_body as any, undefined) : 1 === sw ? lenConnectRequest(_body as any, undefined) : 2 === sw ? lenLivenessRequest(_body as any, undefined) : 3 === sw ? lenLivenessReply(_body as any, undefined) : 4 === sw ? lenDeadNode(_body as any, undefined) : 5 === sw ? lenConnectAccepted(_body as any, undefined) : requireBytes(_body, 'body').length)(((_head === "New Connect Request From") ? 1 : ((_head === "Liveness Request") ? 2 : ((_head === "Liveness Reply") ? 3 : ((_head === "Dead Node") ? 4 : ((_head === "New Connect Accepted") ? 5 : 0)))))));
+  const f1252 = l1251 > 0;
   const s1253 = p;
+  const bb1254 = encodeText(_head, 'ASCII', 'head');
+  b.set(bb1254, p);
+  p += bb1254.length;
+  if (f1252) b[p++] = 58;
+  const s1255 = p;
   if (_body instanceof Uint8Array) {
-    const bb1254 = _body;
-    b.set(bb1254, p);
-    p += bb1254.length;
+    const bb1256 = _body;
+    b.set(bb1256, p);
+    p += bb1256.length;
   } else {
     switch (((_head === "New Connect Request From") ? 1 : ((_head === "Liveness Request") ? 2 : ((_head === "Liveness Reply") ? 3 : ((_head === "Dead Node") ? 4 : ((_head === "New Connect Accepted") ? 5 : 0)))))) {
       case 0: {
@@ -407,19 +408,19 @@ export function readConnectRequest(i: Input, ioStart: number, ioEnd: number, par
   const b = i.b;
   let p = i.pos;
   let _ip: string;
-  const s1255 = p;
-  const t1258 = findByte(b, p, ioEnd, 58);
-  if (t1258 < 0) noTerminator(p, ioEnd, 'ip', 58);
-  const x1256 = t1258 < 0 ? ioEnd : t1258, q1257 = t1258 < 0 ? ioEnd : t1258 + 1;
-  const sb1259 = b.subarray(s1255, x1256);
-  _ip = decodeText(sb1259, 0, sb1259.length, 'ASCII', s1255, 'ip');
-  p = q1257;
+  const s1257 = p;
+  const t1260 = findByte(b, p, ioEnd, 58);
+  if (t1260 < 0) noTerminator(p, ioEnd, 'ip', 58);
+  const x1258 = t1260 < 0 ? ioEnd : t1260, q1259 = t1260 < 0 ? ioEnd : t1260 + 1;
+  const sb1261 = b.subarray(s1257, x1258);
+  _ip = decodeText(sb1261, 0, sb1261.length, 'ASCII', s1257, 'ip');
+  p = q1259;
   let _port: string;
-  const s1260 = p;
-  const x1261 = ioEnd, q1262 = ioEnd;
-  const sb1263 = b.subarray(s1260, x1261);
-  _port = decodeText(sb1263, 0, sb1263.length, 'ASCII', s1260, 'port');
-  p = q1262;
+  const s1262 = p;
+  const x1263 = ioEnd, q1264 = ioEnd;
+  const sb1265 = b.subarray(s1262, x1263);
+  _port = decodeText(sb1265, 0, sb1265.length, 'ASCII', s1262, 'port');
+  p = q1264;
   i.pos = p;
   return { ip: _ip, port: _port };
 }
@@ -430,10 +431,10 @@ export function lenConnectRequest(v: ConnectRequestInit, parent: any): number {
   const _ip = v.ip;
   const _port = v.port;
   let n = 0;
-  const l1264 = textLength(_ip, 'ASCII') + 1;
-  n += l1264;
-  const l1265 = textLength(_port, 'ASCII');
-  n += l1265;
+  const l1266 = textLength(_ip, 'ASCII') + 1;
+  n += l1266;
+  const l1267 = textLength(_port, 'ASCII');
+  n += l1267;
   return n;
 }
 
@@ -444,15 +445,15 @@ export function writeConnectRequest(o: Output, v: ConnectRequestInit, parent: an
   const ioStart = p, ioEnd = b.length;
   const _ip = v.ip;
   const _port = v.port;
-  const s1266 = p;
-  const bb1267 = encodeText(_ip, 'ASCII', 'ip');
-  b.set(bb1267, p);
-  p += bb1267.length;
-  b[p++] = 58;
   const s1268 = p;
-  const bb1269 = encodeText(_port, 'ASCII', 'port');
+  const bb1269 = encodeText(_ip, 'ASCII', 'ip');
   b.set(bb1269, p);
   p += bb1269.length;
+  b[p++] = 58;
+  const s1270 = p;
+  const bb1271 = encodeText(_port, 'ASCII', 'port');
+  b.set(bb1271, p);
+  p += bb1271.length;
   o.pos = p;
 }
 
@@ -547,11 +548,11 @@ export function readConnectAccepted(i: Input, ioStart: number, ioEnd: number, pa
   const b = i.b;
   let p = i.pos;
   let _rest: Uint8Array;
-  const s1270 = p;
-  const x1271 = ioEnd, q1272 = ioEnd;
-  _rest = b.subarray(s1270, x1271);
-  p = q1272;
-  if (!((_rest.length === 0))) badValue(s1270, 'rest', `${toHex(_rest)} fails (_.size == 0)`);
+  const s1272 = p;
+  const x1273 = ioEnd, q1274 = ioEnd;
+  _rest = b.subarray(s1272, x1273);
+  p = q1274;
+  if (!((_rest.length === 0))) badValue(s1272, 'rest', `${toHex(_rest)} fails (_.size == 0)`);
   i.pos = p;
   return { rest: _rest };
 }
@@ -561,8 +562,8 @@ export function lenConnectAccepted(v: ConnectAcceptedInit, parent: any): number 
   const ioStart = 0, ioEnd = 0, p = 0;
   const _rest = v.rest;
   let n = 0;
-  const l1273 = requireBytes(_rest, 'rest').length;
-  n += l1273;
+  const l1275 = requireBytes(_rest, 'rest').length;
+  n += l1275;
   return n;
 }
 
@@ -572,10 +573,10 @@ export function writeConnectAccepted(o: Output, v: ConnectAcceptedInit, parent: 
   let p = o.pos;
   const ioStart = p, ioEnd = b.length;
   const _rest = v.rest;
-  const s1274 = p;
-  const bb1275 = requireBytes(_rest, 'rest');
-  b.set(bb1275, p);
-  p += bb1275.length;
+  const s1276 = p;
+  const bb1277 = requireBytes(_rest, 'rest');
+  b.set(bb1277, p);
+  p += bb1277.length;
   o.pos = p;
 }
 
@@ -671,19 +672,19 @@ export function readLivenessRequest(i: Input, ioStart: number, ioEnd: number, pa
   const b = i.b;
   let p = i.pos;
   let _timestamp: string;
-  const s1276 = p;
-  const t1279 = findByte(b, p, ioEnd, 58);
-  if (t1279 < 0) noTerminator(p, ioEnd, 'timestamp', 58);
-  const x1277 = t1279 < 0 ? ioEnd : t1279, q1278 = t1279 < 0 ? ioEnd : t1279 + 1;
-  const sb1280 = b.subarray(s1276, x1277);
-  _timestamp = decodeText(sb1280, 0, sb1280.length, 'ASCII', s1276, 'timestamp');
-  p = q1278;
+  const s1278 = p;
+  const t1281 = findByte(b, p, ioEnd, 58);
+  if (t1281 < 0) noTerminator(p, ioEnd, 'timestamp', 58);
+  const x1279 = t1281 < 0 ? ioEnd : t1281, q1280 = t1281 < 0 ? ioEnd : t1281 + 1;
+  const sb1282 = b.subarray(s1278, x1279);
+  _timestamp = decodeText(sb1282, 0, sb1282.length, 'ASCII', s1278, 'timestamp');
+  p = q1280;
   let _ip: string;
-  const s1281 = p;
-  const x1282 = ioEnd, q1283 = ioEnd;
-  const sb1284 = b.subarray(s1281, x1282);
-  _ip = decodeText(sb1284, 0, sb1284.length, 'ASCII', s1281, 'ip');
-  p = q1283;
+  const s1283 = p;
+  const x1284 = ioEnd, q1285 = ioEnd;
+  const sb1286 = b.subarray(s1283, x1284);
+  _ip = decodeText(sb1286, 0, sb1286.length, 'ASCII', s1283, 'ip');
+  p = q1285;
   i.pos = p;
   return { timestamp: _timestamp, ip: _ip };
 }
@@ -694,10 +695,10 @@ export function lenLivenessRequest(v: LivenessRequestInit, parent: any): number 
   const _timestamp = v.timestamp;
   const _ip = v.ip;
   let n = 0;
-  const l1285 = textLength(_timestamp, 'ASCII') + 1;
-  n += l1285;
-  const l1286 = textLength(_ip, 'ASCII');
-  n += l1286;
+  const l1287 = textLength(_timestamp, 'ASCII') + 1;
+  n += l1287;
+  const l1288 = textLength(_ip, 'ASCII');
+  n += l1288;
   return n;
 }
 
@@ -708,15 +709,15 @@ export function writeLivenessRequest(o: Output, v: LivenessRequestInit, parent: 
   const ioStart = p, ioEnd = b.length;
   const _timestamp = v.timestamp;
   const _ip = v.ip;
-  const s1287 = p;
-  const bb1288 = encodeText(_timestamp, 'ASCII', 'timestamp');
-  b.set(bb1288, p);
-  p += bb1288.length;
-  b[p++] = 58;
   const s1289 = p;
-  const bb1290 = encodeText(_ip, 'ASCII', 'ip');
+  const bb1290 = encodeText(_timestamp, 'ASCII', 'timestamp');
   b.set(bb1290, p);
   p += bb1290.length;
+  b[p++] = 58;
+  const s1291 = p;
+  const bb1292 = encodeText(_ip, 'ASCII', 'ip');
+  b.set(bb1292, p);
+  p += bb1292.length;
   o.pos = p;
 }
 
@@ -819,27 +820,27 @@ export function readLivenessReply(i: Input, ioStart: number, ioEnd: number, pare
   const b = i.b;
   let p = i.pos;
   let _timestamp: string;
-  const s1291 = p;
-  const t1294 = findByte(b, p, ioEnd, 58);
-  if (t1294 < 0) noTerminator(p, ioEnd, 'timestamp', 58);
-  const x1292 = t1294 < 0 ? ioEnd : t1294, q1293 = t1294 < 0 ? ioEnd : t1294 + 1;
-  const sb1295 = b.subarray(s1291, x1292);
-  _timestamp = decodeText(sb1295, 0, sb1295.length, 'ASCII', s1291, 'timestamp');
-  p = q1293;
+  const s1293 = p;
+  const t1296 = findByte(b, p, ioEnd, 58);
+  if (t1296 < 0) noTerminator(p, ioEnd, 'timestamp', 58);
+  const x1294 = t1296 < 0 ? ioEnd : t1296, q1295 = t1296 < 0 ? ioEnd : t1296 + 1;
+  const sb1297 = b.subarray(s1293, x1294);
+  _timestamp = decodeText(sb1297, 0, sb1297.length, 'ASCII', s1293, 'timestamp');
+  p = q1295;
   let _ip: string;
-  const s1296 = p;
-  const t1299 = findByte(b, p, ioEnd, 58);
-  if (t1299 < 0) noTerminator(p, ioEnd, 'ip', 58);
-  const x1297 = t1299 < 0 ? ioEnd : t1299, q1298 = t1299 < 0 ? ioEnd : t1299 + 1;
-  const sb1300 = b.subarray(s1296, x1297);
-  _ip = decodeText(sb1300, 0, sb1300.length, 'ASCII', s1296, 'ip');
-  p = q1298;
+  const s1298 = p;
+  const t1301 = findByte(b, p, ioEnd, 58);
+  if (t1301 < 0) noTerminator(p, ioEnd, 'ip', 58);
+  const x1299 = t1301 < 0 ? ioEnd : t1301, q1300 = t1301 < 0 ? ioEnd : t1301 + 1;
+  const sb1302 = b.subarray(s1298, x1299);
+  _ip = decodeText(sb1302, 0, sb1302.length, 'ASCII', s1298, 'ip');
+  p = q1300;
   let _replierIp: string;
-  const s1301 = p;
-  const x1302 = ioEnd, q1303 = ioEnd;
-  const sb1304 = b.subarray(s1301, x1302);
-  _replierIp = decodeText(sb1304, 0, sb1304.length, 'ASCII', s1301, 'replier_ip');
-  p = q1303;
+  const s1303 = p;
+  const x1304 = ioEnd, q1305 = ioEnd;
+  const sb1306 = b.subarray(s1303, x1304);
+  _replierIp = decodeText(sb1306, 0, sb1306.length, 'ASCII', s1303, 'replier_ip');
+  p = q1305;
   i.pos = p;
   return { timestamp: _timestamp, ip: _ip, replierIp: _replierIp };
 }
@@ -851,12 +852,12 @@ export function lenLivenessReply(v: LivenessReplyInit, parent: any): number {
   const _ip = v.ip;
   const _replierIp = v.replierIp;
   let n = 0;
-  const l1305 = textLength(_timestamp, 'ASCII') + 1;
-  n += l1305;
-  const l1306 = textLength(_ip, 'ASCII') + 1;
-  n += l1306;
-  const l1307 = textLength(_replierIp, 'ASCII');
+  const l1307 = textLength(_timestamp, 'ASCII') + 1;
   n += l1307;
+  const l1308 = textLength(_ip, 'ASCII') + 1;
+  n += l1308;
+  const l1309 = textLength(_replierIp, 'ASCII');
+  n += l1309;
   return n;
 }
 
@@ -868,20 +869,20 @@ export function writeLivenessReply(o: Output, v: LivenessReplyInit, parent: any)
   const _timestamp = v.timestamp;
   const _ip = v.ip;
   const _replierIp = v.replierIp;
-  const s1308 = p;
-  const bb1309 = encodeText(_timestamp, 'ASCII', 'timestamp');
-  b.set(bb1309, p);
-  p += bb1309.length;
-  b[p++] = 58;
   const s1310 = p;
-  const bb1311 = encodeText(_ip, 'ASCII', 'ip');
+  const bb1311 = encodeText(_timestamp, 'ASCII', 'timestamp');
   b.set(bb1311, p);
   p += bb1311.length;
   b[p++] = 58;
   const s1312 = p;
-  const bb1313 = encodeText(_replierIp, 'ASCII', 'replier_ip');
+  const bb1313 = encodeText(_ip, 'ASCII', 'ip');
   b.set(bb1313, p);
   p += bb1313.length;
+  b[p++] = 58;
+  const s1314 = p;
+  const bb1315 = encodeText(_replierIp, 'ASCII', 'replier_ip');
+  b.set(bb1315, p);
+  p += bb1315.length;
   o.pos = p;
 }
 
@@ -991,35 +992,35 @@ export function readDeadNode(i: Input, ioStart: number, ioEnd: number, parent: a
   const b = i.b;
   let p = i.pos;
   let _ip: string;
-  const s1314 = p;
-  const t1317 = findByte(b, p, ioEnd, 58);
-  if (t1317 < 0) noTerminator(p, ioEnd, 'ip', 58);
-  const x1315 = t1317 < 0 ? ioEnd : t1317, q1316 = t1317 < 0 ? ioEnd : t1317 + 1;
-  const sb1318 = b.subarray(s1314, x1315);
-  _ip = decodeText(sb1318, 0, sb1318.length, 'ASCII', s1314, 'ip');
-  p = q1316;
+  const s1316 = p;
+  const t1319 = findByte(b, p, ioEnd, 58);
+  if (t1319 < 0) noTerminator(p, ioEnd, 'ip', 58);
+  const x1317 = t1319 < 0 ? ioEnd : t1319, q1318 = t1319 < 0 ? ioEnd : t1319 + 1;
+  const sb1320 = b.subarray(s1316, x1317);
+  _ip = decodeText(sb1320, 0, sb1320.length, 'ASCII', s1316, 'ip');
+  p = q1318;
   let _port: string;
-  const s1319 = p;
-  const t1322 = findByte(b, p, ioEnd, 58);
-  if (t1322 < 0) noTerminator(p, ioEnd, 'port', 58);
-  const x1320 = t1322 < 0 ? ioEnd : t1322, q1321 = t1322 < 0 ? ioEnd : t1322 + 1;
-  const sb1323 = b.subarray(s1319, x1320);
-  _port = decodeText(sb1323, 0, sb1323.length, 'ASCII', s1319, 'port');
-  p = q1321;
+  const s1321 = p;
+  const t1324 = findByte(b, p, ioEnd, 58);
+  if (t1324 < 0) noTerminator(p, ioEnd, 'port', 58);
+  const x1322 = t1324 < 0 ? ioEnd : t1324, q1323 = t1324 < 0 ? ioEnd : t1324 + 1;
+  const sb1325 = b.subarray(s1321, x1322);
+  _port = decodeText(sb1325, 0, sb1325.length, 'ASCII', s1321, 'port');
+  p = q1323;
   let _timestamp: string;
-  const s1324 = p;
-  const t1327 = findByte(b, p, ioEnd, 58);
-  if (t1327 < 0) noTerminator(p, ioEnd, 'timestamp', 58);
-  const x1325 = t1327 < 0 ? ioEnd : t1327, q1326 = t1327 < 0 ? ioEnd : t1327 + 1;
-  const sb1328 = b.subarray(s1324, x1325);
-  _timestamp = decodeText(sb1328, 0, sb1328.length, 'ASCII', s1324, 'timestamp');
-  p = q1326;
+  const s1326 = p;
+  const t1329 = findByte(b, p, ioEnd, 58);
+  if (t1329 < 0) noTerminator(p, ioEnd, 'timestamp', 58);
+  const x1327 = t1329 < 0 ? ioEnd : t1329, q1328 = t1329 < 0 ? ioEnd : t1329 + 1;
+  const sb1330 = b.subarray(s1326, x1327);
+  _timestamp = decodeText(sb1330, 0, sb1330.length, 'ASCII', s1326, 'timestamp');
+  p = q1328;
   let _reporterIp: string;
-  const s1329 = p;
-  const x1330 = ioEnd, q1331 = ioEnd;
-  const sb1332 = b.subarray(s1329, x1330);
-  _reporterIp = decodeText(sb1332, 0, sb1332.length, 'ASCII', s1329, 'reporter_ip');
-  p = q1331;
+  const s1331 = p;
+  const x1332 = ioEnd, q1333 = ioEnd;
+  const sb1334 = b.subarray(s1331, x1332);
+  _reporterIp = decodeText(sb1334, 0, sb1334.length, 'ASCII', s1331, 'reporter_ip');
+  p = q1333;
   i.pos = p;
   return { ip: _ip, port: _port, timestamp: _timestamp, reporterIp: _reporterIp };
 }
@@ -1032,14 +1033,14 @@ export function lenDeadNode(v: DeadNodeInit, parent: any): number {
   const _timestamp = v.timestamp;
   const _reporterIp = v.reporterIp;
   let n = 0;
-  const l1333 = textLength(_ip, 'ASCII') + 1;
-  n += l1333;
-  const l1334 = textLength(_port, 'ASCII') + 1;
-  n += l1334;
-  const l1335 = textLength(_timestamp, 'ASCII') + 1;
+  const l1335 = textLength(_ip, 'ASCII') + 1;
   n += l1335;
-  const l1336 = textLength(_reporterIp, 'ASCII');
+  const l1336 = textLength(_port, 'ASCII') + 1;
   n += l1336;
+  const l1337 = textLength(_timestamp, 'ASCII') + 1;
+  n += l1337;
+  const l1338 = textLength(_reporterIp, 'ASCII');
+  n += l1338;
   return n;
 }
 
@@ -1052,25 +1053,25 @@ export function writeDeadNode(o: Output, v: DeadNodeInit, parent: any): void {
   const _port = v.port;
   const _timestamp = v.timestamp;
   const _reporterIp = v.reporterIp;
-  const s1337 = p;
-  const bb1338 = encodeText(_ip, 'ASCII', 'ip');
-  b.set(bb1338, p);
-  p += bb1338.length;
-  b[p++] = 58;
   const s1339 = p;
-  const bb1340 = encodeText(_port, 'ASCII', 'port');
+  const bb1340 = encodeText(_ip, 'ASCII', 'ip');
   b.set(bb1340, p);
   p += bb1340.length;
   b[p++] = 58;
   const s1341 = p;
-  const bb1342 = encodeText(_timestamp, 'ASCII', 'timestamp');
+  const bb1342 = encodeText(_port, 'ASCII', 'port');
   b.set(bb1342, p);
   p += bb1342.length;
   b[p++] = 58;
   const s1343 = p;
-  const bb1344 = encodeText(_reporterIp, 'ASCII', 'reporter_ip');
+  const bb1344 = encodeText(_timestamp, 'ASCII', 'timestamp');
   b.set(bb1344, p);
   p += bb1344.length;
+  b[p++] = 58;
+  const s1345 = p;
+  const bb1346 = encodeText(_reporterIp, 'ASCII', 'reporter_ip');
+  b.set(bb1346, p);
+  p += bb1346.length;
   o.pos = p;
 }
 
@@ -1172,17 +1173,17 @@ export function readFields(i: Input, ioStart: number, ioEnd: number, parent: any
   const b = i.b;
   let p = i.pos;
   const _items: string[] = [];
-  for (let k1346 = 0; p < ioEnd; k1346++) {
-    const sk1346 = p;
-    let e1345: string;
-    const s1347 = p;
-    const t1350 = findByte(b, p, ioEnd, 58);
-    const x1348 = t1350 < 0 ? ioEnd : t1350, q1349 = t1350 < 0 ? ioEnd : t1350 + 1;
-    const sb1351 = b.subarray(s1347, x1348);
-    e1345 = decodeText(sb1351, 0, sb1351.length, 'ASCII', s1347, `items[${k1346}]`);
-    p = q1349;
-    _items.push(e1345);
-    if (p === sk1346) noProgress(p, `items[${k1346}]`);
+  for (let k1348 = 0; p < ioEnd; k1348++) {
+    const sk1348 = p;
+    let e1347: string;
+    const s1349 = p;
+    const t1352 = findByte(b, p, ioEnd, 58);
+    const x1350 = t1352 < 0 ? ioEnd : t1352, q1351 = t1352 < 0 ? ioEnd : t1352 + 1;
+    const sb1353 = b.subarray(s1349, x1350);
+    e1347 = decodeText(sb1353, 0, sb1353.length, 'ASCII', s1349, `items[${k1348}]`);
+    p = q1351;
+    _items.push(e1347);
+    if (p === sk1348) noProgress(p, `items[${k1348}]`);
   }
   i.pos = p;
   return { items: _items };
@@ -1193,8 +1194,9 @@ export function lenFields(v: FieldsInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _items = v.items;
   let n = 0;
-  const l1352 = requireArray(_items, 'items').reduce((n: number, e1353: any, k1354: number) => n + textLength(e1353, 'ASCII') + 1, 0);
-  n += l1352;
+  const l1354 = requireArray(_items, 'items').reduce((n: number, e1355: any, k1356: number) => n + textLength(e1355, 'ASCII') + 1, 0);
+  n += l1354;
+  if (l1354 > 0 && 0 === 0) n -= 1; // 'items': no terminator when nothing follows
   return n;
 }
 
@@ -1204,13 +1206,14 @@ export function writeFields(o: Output, v: FieldsInit, parent: any): void {
   let p = o.pos;
   const ioStart = p, ioEnd = b.length;
   const _items = v.items;
-  const r1355 = requireArray(_items, 'items');
-  for (let k1356 = 0; k1356 < r1355.length; k1356++) {
-    const s1357 = p;
-    const bb1358 = encodeText(r1355[k1356]!, 'ASCII', `items[${k1356}]`);
-    b.set(bb1358, p);
-    p += bb1358.length;
-    b[p++] = 58;
+  const f1357 = 0 > 0;
+  const r1358 = requireArray(_items, 'items');
+  for (let k1359 = 0; k1359 < r1358.length; k1359++) {
+    const s1360 = p;
+    const bb1361 = encodeText(r1358[k1359]!, 'ASCII', `items[${k1359}]`);
+    b.set(bb1361, p);
+    p += bb1361.length;
+    if ((f1357 || k1359 < r1358.length - 1)) b[p++] = 58;
   }
   o.pos = p;
 }

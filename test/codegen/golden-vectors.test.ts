@@ -1,0 +1,42 @@
+/** Every conformance vector, both ways, through the generated codecs. */
+import { describe, expect, it } from 'vitest';
+import { protocols } from '../../src/codecs/index.gen.ts';
+import { DecodeError, fromHex, toHex } from '../../src/runtime/index.ts';
+import { loadVectors } from '../support/vectors.ts';
+
+const vectors = loadVectors();
+const byProto = new Map(protocols.map((p) => [p.proto, p]));
+
+describe('conformance vectors', () => {
+  it('exist for every protocol', () => {
+    for (const p of protocols) expect(vectors.filter((v) => v.proto === p.proto).length, p.proto).toBeGreaterThan(0);
+  });
+
+  for (const v of vectors) {
+    const p = byProto.get(v.proto);
+    it(`${v.file}: ${v.description}`, () => {
+      expect(p, `unknown proto ${v.proto}`).toBeDefined();
+      const bytes = fromHex(v.hex);
+      if (v.error) {
+        let err: unknown;
+        try {
+          const r = p!.codec.decode(bytes);
+          // A message that decodes but leaves bytes over is malformed on a stream too.
+          if (r.size !== bytes.length) err = new DecodeError('valid', r.size, '', 'trailing bytes');
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(DecodeError);
+        const e = err as DecodeError;
+        expect({ code: e.code, path: e.path, offset: e.offset }).toEqual(v.error);
+        return;
+      }
+      const { value, size } = p!.codec.decode(bytes);
+      expect(size).toBe(bytes.length);
+      expect(p!.codec.toJson(value)).toEqual(v.json);
+      if (v.encode !== false) {
+        expect(toHex(p!.codec.encode(p!.codec.fromJson(v.json)))).toBe(v.hex.toLowerCase());
+      }
+    });
+  }
+});
