@@ -349,7 +349,7 @@ export function readCaptureBytes(bytes: Uint8Array, o: CaptureReaderOptions = {}
 }
 
 /** Stream events from any async source of chunks. */
-export async function* readCaptureChunks(source: AsyncIterable<Uint8Array>, o: CaptureReaderOptions = {}): AsyncGenerator<CaptureEvent> {
+export async function* readCaptureChunks(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, o: CaptureReaderOptions = {}): AsyncGenerator<CaptureEvent> {
   const p = new CaptureParser(o);
   for await (const chunk of source) {
     yield* p.push(chunk);

@@ -3,6 +3,7 @@
 // The framing helpers that build checksummed packets live in packet-builder.ts and are
 // re-exported here.
 export * from './packet-builder.ts';
+import { TcpConversation as Conversation, type Endpoint as ConvEndpoint } from './packet-builder.ts';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
@@ -219,4 +220,42 @@ export class PcapngWriter extends ChunkWriter {
     body.set(d, 4);
     return this.block(3, body);
   }
+}
+
+export interface ExchangeMessage {
+  /** 0 = client to server, 1 = server to client. */
+  dir: 0 | 1;
+  bytes: Uint8Array;
+  /** Shown by Wireshark as the packet comment of the message's first segment. */
+  comment?: string;
+}
+
+export interface ExchangeOptions {
+  client?: ConvEndpoint;
+  server?: ConvEndpoint;
+  /** Timestamp of the first packet (ns since the epoch); packets are 1 ms apart. */
+  startNs?: bigint;
+  mss?: number;
+  /** Close with FIN from both sides (default true). */
+  close?: boolean;
+  userAppl?: string;
+}
+
+/**
+ * A TCP exchange (e.g. a failing fuzz case) as a pcapng file that opens in Wireshark:
+ * three-way handshake, each message in segments of at most `mss` bytes, then FINs.
+ */
+export function exchangeToPcapng(messages: readonly ExchangeMessage[], o: ExchangeOptions = {}): Uint8Array {
+  const conv = new Conversation(o.client ?? { ip: '10.0.0.1', port: 40000 }, o.server ?? { ip: '10.0.0.2', port: 6346 });
+  const w = new PcapngWriter({ userAppl: o.userAppl ?? 'peerwire' });
+  w.addInterface({ linkType: LINKTYPE_ETHERNET, name: 'peerwire' });
+  let t = o.startNs ?? BigInt(Date.now()) * 1_000_000n;
+  const put = (data: Uint8Array, comment?: string) => {
+    w.packet({ timestampNs: t, data, ...(comment ? { comment } : {}) });
+    t += 1_000_000n;
+  };
+  for (const f of conv.open()) put(f);
+  for (const m of messages) conv.send(m.dir, m.bytes, o.mss ?? 1460).forEach((f, i) => put(f, i === 0 ? m.comment : undefined));
+  if (o.close ?? true) for (const f of conv.close()) put(f);
+  return w.toBytes();
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
   PcapWriter, PcapngWriter, TcpConversation, udpDatagram, fragmentIpv4, ethernetFrame, ipv4Packet,
-  IPPROTO_UDP, ETHERTYPE_IPV4, LINKTYPE_RAW,
+  IPPROTO_UDP, ETHERTYPE_IPV4, LINKTYPE_RAW, exchangeToPcapng,
 } from '../../src/capture/pcap-writer.ts';
 
 const have = (cmd: string) => spawnSync(cmd, ['-v'], { stdio: 'ignore' }).status === 0;
@@ -88,5 +88,21 @@ describe.skipIf(!tshark)('tshark reads our writer\'s files', () => {
       ['54', '', '1700000000.000002000', '10.0.0.2', ''],
     ]);
     if (capinfos) expect(run('capinfos', ['-M', '-c', file])).toMatch(/Number of packets:\s+4/);
+  });
+
+  it('an exchange written for the fuzzer opens and reassembles in tshark', () => {
+    const file = join(dir, 'exchange.pcapng');
+    writeFileSync(file, exchangeToPcapng([
+      { dir: 0, bytes: te.encode('GNUTELLA CONNECT/0.6\r\n\r\n'), comment: 'fuzz step 1' },
+      { dir: 1, bytes: te.encode('GNUTELLA/0.6 200 OK\r\n\r\n') },
+      { dir: 0, bytes: new Uint8Array(4000).fill(0x61) },
+    ], { startNs: T0, mss: 1000 }));
+    const rows = run('tshark', ['-r', file, '-o', 'tcp.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=;', '-e', 'frame.comment', '-e', 'tcp.checksum.status', '-e', '_ws.malformed', '-e', 'tcp.analysis.flags'])
+      .trim().split('\n').map((l) => l.split(';'));
+    expect(rows.length).toBe(3 + 1 + 1 + 4 + 3);
+    expect(rows[3]![0]).toBe('fuzz step 1');
+    for (const r of rows) expect([r[1], r[2], r[3]]).toEqual(['1', '', '']);
+    const follow = run('tshark', ['-r', file, '-q', '-z', 'follow,tcp,raw,0']);
+    expect(follow.replace(/\s/g, '')).toContain('61'.repeat(4000));
   });
 });
