@@ -1,5 +1,5 @@
-// The .ksy specs compile with the official Kaitai compiler, and the temporary hand adapter in
-// src/capture/layers.ts agrees with what Kaitai decodes from the same specs.
+// The .ksy specs compile with the official Kaitai compiler, and the codec-backed layers in
+// src/capture/layers.ts agree with what Kaitai decodes from the same specs.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
