@@ -3,7 +3,11 @@
 // Packet Block and an unknown block; checksums of the built packets are valid.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCaptureBytes, readCaptureFile, type CapturedPacket } from '../../src/capture/capture-reader.ts';
+import { dissect } from '../../src/capture/dissector.ts';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -104,5 +108,47 @@ describe.skipIf(!tshark)('tshark reads our writer\'s files', () => {
     for (const r of rows) expect([r[1], r[2], r[3]]).toEqual(['1', '', '']);
     const follow = run('tshark', ['-r', file, '-q', '-z', 'follow,tcp,raw,0']);
     expect(follow.replace(/\s/g, '')).toContain('61'.repeat(4000));
+  });
+
+  const REAL = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/captures/gnutella-gtkg-2022.pcap');
+  it.skipIf(!existsSync(REAL) || !have('editcap'))('reads the pcapng that editcap makes of the real capture like the original', () => {
+    const ng = join(dir, 'real.pcapng');
+    execFileSync('editcap', ['-F', 'pcapng', REAL, ng], { stdio: 'ignore' });
+    const pk = (f: string) => readCaptureBytes(readFileSync(f)).filter((e): e is CapturedPacket => e.kind === 'packet');
+    const a = pk(REAL), b = pk(ng);
+    expect(b.length).toBe(a.length);
+    expect(a.length).toBe(3905);
+    for (let i = 0; i < a.length; i++) {
+      expect([b[i]!.timestampNs, b[i]!.originalLength, b[i]!.linkType]).toEqual([a[i]!.timestampNs, a[i]!.originalLength, a[i]!.linkType]);
+      expect(Buffer.compare(Buffer.from(a[i]!.data), Buffer.from(b[i]!.data))).toBe(0);
+    }
+  });
+
+  it.skipIf(!existsSync(REAL))('TCP reassembly of the real capture equals tshark "follow tcp" on the largest flows', async () => {
+    const streams = new Map<number, { name: [string, string]; dirs: [number[][], number[][]] }>();
+    for await (const e of dissect(readCaptureFile(REAL), { flowEvents: true, gnutella: false })) {
+      if (e.kind !== 'flow' || e.event.kind !== 'stream') continue;
+      const { flow, dir, event } = e.event;
+      let s = streams.get(flow.id);
+      if (!s) streams.set(flow.id, s = { name: [`${flow.client.ip}:${flow.client.port}`, `${flow.server.ip}:${flow.server.port}`], dirs: [[], []] });
+      if (event.kind === 'gap') throw new Error(`unexpected gap in flow ${flow.id}`);
+      if (event.kind === 'data') s.dirs[dir].push(Array.from(event.bytes));
+    }
+    const size = (s: { dirs: [number[][], number[][]] }) => s.dirs.flat().reduce((n, c) => n + c.length, 0);
+    const biggest = [...streams.values()].sort((a, b) => size(b) - size(a)).slice(0, 5);
+    for (const s of biggest) {
+      const out = run('tshark', ['-r', REAL, '-q', '-z', `follow,tcp,raw,${s.name[0]},${s.name[1]}`]);
+      const node0 = /Node 0: (\S+)/.exec(out)![1];
+      const theirs: [string, string] = ['', ''];
+      for (const line of out.split('\n')) {
+        if (!/^\t?[0-9a-f]+$/.test(line)) continue;
+        const fromNode1 = line.startsWith('\t');
+        const dir = (fromNode1 ? 1 : 0) ^ (node0 === s.name[0] ? 0 : 1);
+        theirs[dir] += line.trim();
+      }
+      const ours = s.dirs.map((d) => Buffer.from(d.flat()).toString('hex'));
+      expect(ours[0]!.length, s.name.join(' ')).toBeGreaterThan(0);
+      expect(ours, s.name.join(' ')).toEqual(theirs);
+    }
   });
 });
