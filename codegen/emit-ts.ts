@@ -285,9 +285,22 @@ export class TsEmitter {
   }
 
   private childNeedsParent(d: DataType): boolean {
-    if (d.kind === 'user') return this.schema.types.get(d.ref.key)?.usesParent ?? false;
+    if (d.kind === 'user') return this.needsParent(d.ref.key);
     if (d.kind === 'switch') return d.cases.some((c) => this.childNeedsParent(c.type)) || (d.fallback ? this.childNeedsParent(d.fallback) : false);
     return false;
+  }
+
+  private readonly parentNeed = new Map<string, boolean>();
+
+  /** A type needs its parent context if it, or any type below it, reads `_parent` / `_root`. */
+  private needsParent(key: string): boolean {
+    const known = this.parentNeed.get(key);
+    if (known !== undefined) return known;
+    this.parentNeed.set(key, false); // cycle guard
+    const t = this.schema.types.get(key);
+    const need = !!t && (t.usesParent || t.seq.some((a) => this.childNeedsParent(a.type)));
+    this.parentNeed.set(key, need);
+    return need;
   }
 
   private paramList(t: TypeIR): string {
@@ -1410,9 +1423,13 @@ export class TsEmitter {
 
 const RESERVED = new Set(['Record', 'Partial', 'Required', 'Readonly', 'Promise', 'Date', 'Symbol', 'BigInt', 'Function', 'JSON', 'Math', 'Boolean', 'Pick', 'Omit', 'Iterator', 'Input', 'Output', 'DecodeError', 'EncodeError', 'Codec', 'Decoded', 'TypeInfo', 'FieldInfo', 'ProtocolInfo', 'Array', 'Object', 'String', 'Number', 'Error', 'Map', 'Set', 'Uint8Array']);
 
-/** A `terminator` with `eos-error: false`: absent on the wire when the field ends the stream. */
+/**
+ * `-terminator-optional: true` (with `eos-error: false`): the encoder leaves the terminator out
+ * when nothing follows the field. Without the key a terminator is always written: a decoded value
+ * cannot tell whether it was on the wire, so the spec states which form is canonical.
+ */
 function optionalTerminator(a: Attr): boolean {
-  return a.extent.kind === 'term' && !a.extent.eosError && a.extent.consume && !a.extent.include;
+  return a.extent.kind === 'term' && a.extent.optional && a.extent.consume && !a.extent.include;
 }
 
 function userRefs(d: DataType): string[] {

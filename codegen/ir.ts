@@ -63,7 +63,7 @@ export type Extent =
   | { kind: 'none' }
   | { kind: 'size'; size: Expr }
   | { kind: 'eos' }
-  | { kind: 'term'; term: number; include: boolean; consume: boolean; eosError: boolean };
+  | { kind: 'term'; term: number; include: boolean; consume: boolean; eosError: boolean; optional: boolean };
 
 export type Repeat = { kind: 'none' } | { kind: 'expr'; count: Expr } | { kind: 'eos' } | { kind: 'until'; cond: Expr };
 

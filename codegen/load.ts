@@ -336,8 +336,8 @@ export class Loader {
       return null;
     }
     for (const k of Object.keys(a)) {
-      if (!ATTR_KEYS.has(k) && !(k.startsWith('-') && (k === '-default' || k === '-derive' || k === '-orig-id' || k.startsWith('-peerwire')))) {
-        this.err(f, [...path, k], k.startsWith('-') ? `unknown peerwire extension key '${k}' (known: -default, -derive)` : `unsupported key '${k}'`);
+      if (!ATTR_KEYS.has(k) && !(k.startsWith('-') && (k === '-default' || k === '-derive' || k === '-terminator-optional' || k === '-orig-id' || k.startsWith('-peerwire')))) {
+        this.err(f, [...path, k], k.startsWith('-') ? `unknown peerwire extension key '${k}' (known: -default, -derive, -terminator-optional)` : `unsupported key '${k}'`);
       }
     }
     const id = a.id;
@@ -373,7 +373,7 @@ export class Loader {
     if (a.terminator !== undefined) {
       if (typeof a.terminator !== 'number' || a.terminator < 0 || a.terminator > 255) this.err(f, at('terminator'), 'terminator must be a byte value 0..255');
       else if (attr.extent.kind === 'none')
-        attr.extent = { kind: 'term', term: a.terminator, include: a.include === true, consume: a.consume !== false, eosError: a['eos-error'] !== false };
+        attr.extent = { kind: 'term', term: a.terminator, include: a.include === true, consume: a.consume !== false, eosError: a['eos-error'] !== false, optional: a['-terminator-optional'] === true };
       else this.err(f, at('terminator'), 'terminator together with size/size-eos is not supported');
     }
     if (a['pad-right'] !== undefined) {
@@ -427,6 +427,9 @@ export class Loader {
     if (attr.type.kind === 'str' && attr.extent.kind === 'none') this.err(f, at('type'), 'str needs size, size-eos or terminator');
     if (attr.type.kind === 'bytes' && !attr.contents && attr.extent.kind === 'none') this.err(f, path, 'bytes need size, size-eos or terminator (or a type)');
     if ((attr.type.kind === 'int' || attr.type.kind === 'float' || attr.type.kind === 'bits') && attr.extent.kind !== 'none') this.err(f, at('size'), 'size/terminator on a numeric type is not supported');
+    if (a['-terminator-optional'] !== undefined && (attr.extent.kind !== 'term' || attr.extent.eosError)) {
+      this.err(f, at('-terminator-optional'), "-terminator-optional needs a terminator with 'eos-error: false'");
+    }
     // Repeat.
     if (a.repeat !== undefined) {
       if (a.repeat === 'expr') {
@@ -528,7 +531,7 @@ export class Loader {
         this.err(f, [...path.slice(0, -1), 'encoding'], `encoding '${encName}' is not supported (ASCII, UTF-8, ISO-8859-1)`);
         return null;
       }
-      if (ty === 'strz' && attr.extent.kind === 'none') attr.extent = { kind: 'term', term: 0, include: false, consume: true, eosError: a['eos-error'] !== false };
+      if (ty === 'strz' && attr.extent.kind === 'none') attr.extent = { kind: 'term', term: 0, include: false, consume: true, eosError: a['eos-error'] !== false, optional: a['-terminator-optional'] === true };
       return { kind: 'str', encoding: enc };
     }
     if (ty === 'bytes') return { kind: 'bytes' };

@@ -10,7 +10,7 @@ doc: |
   One message of the seed/peer gossip network (PROTOCOLS.md section 7, seed 003): one line of
   ASCII text, colon-separated. The original sends one message per TCP connection; peerwire ends
   every message with LF (peerwire-defined) so a connection may carry several, and this type
-  decodes exactly one line: the input is the line including its LF. Forms:
+  decodes exactly one LF-terminated line, so a stream of lines frames message by message. Forms:
   `<ip>:<port>` (register, peer to seed); `<ip>:<port>,<ip>:<port>,...` (peer list, seed to peer;
   the last entry is the requester as the seed saw it); `New Connect Request From:<ip>:<port>`;
   `New Connect Accepted`; `Liveness Request:<timestamp>:<ip>`;
@@ -21,12 +21,9 @@ doc: |
   an address or a timestamp) the rest is split at every colon into `fields`.
 seq:
   - id: line
-    size: _io.size - 1
     type: message
-    doc: The message line without its LF.
-  - id: lf
-    contents: [0x0a]
-    doc: The LF that ends the message (peerwire-defined framing).
+    terminator: 0x0a
+    doc: The message line up to the LF that ends it (peerwire-defined framing; the LF is consumed, not part of the line).
 types:
   message:
     doc: One message line (without LF).
@@ -35,6 +32,7 @@ types:
         type: str
         terminator: 0x3a
         eos-error: false
+        -terminator-optional: true
         encoding: ASCII
         doc: |
           Text before the first colon: the message kind (`New Connect Request From`,
@@ -136,6 +134,7 @@ types:
         type: str
         terminator: 0x3a
         eos-error: false
+        -terminator-optional: true
         encoding: ASCII
         repeat: eos
         doc: Texts between colons, in order.

@@ -164,11 +164,9 @@ describe('generated container codecs read what the writer writes', () => {
     expect(p.records.map((r) => [r.tsSec, r.tsFrac, hex(r.data)])).toEqual([[3, 4, '4501']]);
   });
 
-  // KNOWN COMPILER ISSUE (reported to the codegen owner): inside `blocks`, the generated
-  // `option` reader cannot reach `_root.byte_order_magic` through the `options` type
-  // ("no endianness for undefined"); Kaitai reads the same file (see above). `it.fails` flips
-  // to a failure once the compiler is fixed: then make this a plain `it`.
-  it.fails('pcapng (big- and little-endian)', () => {
+  // Regression: inside `blocks`, the `option` reader reaches `_root.byte_order_magic` through
+  // the `options` type (the parent context is passed down through types that do not use it).
+  it('pcapng (big- and little-endian)', () => {
     for (const littleEndian of [true, false]) {
       const n = new PcapngWriter({ littleEndian });
       n.addInterface({ linkType: LINKTYPE_RAW });

@@ -224,7 +224,7 @@ const entries: Entry[] = [
   { family: 'seedgossip', name: 'dead-node-missing-fields', proto: 'seedgossip', description: 'Dead Node with only the IP and port', source: SEED003, hex: t('Dead Node:10.0.0.3:5003\n'), error: { code: 'term', path: 'seedgossip.line.body.port', offset: 19 } },
   { family: 'seedgossip', name: 'connect-request-missing-port', proto: 'seedgossip', description: 'New Connect Request From with an IP but no port', source: SEED003, hex: t('New Connect Request From:10.0.0.5\n'), error: { code: 'term', path: 'seedgossip.line.body.ip', offset: 25 } },
   { family: 'seedgossip', name: 'connect-accepted-extra', proto: 'seedgossip', description: 'New Connect Accepted followed by a field', source: SEED003, hex: t('New Connect Accepted:x\n'), error: { code: 'valid', path: 'seedgossip.line.body.rest', offset: 21 } },
-  { family: 'seedgossip', name: 'no-lf', proto: 'seedgossip', description: 'message without its terminating LF', source: SEED003, hex: t('10.0.0.5:5005'), error: { code: 'valid', path: 'seedgossip.lf', offset: 12 } },
+  { family: 'seedgossip', name: 'no-lf', proto: 'seedgossip', description: 'message without its terminating LF', source: SEED003, hex: t('10.0.0.5:5005'), error: { code: 'term', path: 'seedgossip.line', offset: 0 } },
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -702,7 +702,7 @@ export function readSectionHeaderRest(i: Input, ioStart: number, ioEnd: number, 
   const s313 = p;
   const x314 = ioEnd, q315 = ioEnd;
   i.pos = p;
-  try { _options = readOptions(i, p, x314, undefined); } catch (e) { throw within(e, 'options'); }
+  try { _options = readOptions(i, p, x314, { versionMajor: _versionMajor, versionMinor: _versionMinor, sectionLength: _sectionLength, _parent: parent }); } catch (e) { throw within(e, 'options'); }
   p = q315;
   i.pos = p;
   return { versionMajor: _versionMajor, versionMinor: _versionMinor, sectionLength: _sectionLength, options: _options };
@@ -713,10 +713,13 @@ export function lenSectionHeaderRest(v: SectionHeaderRestInit, parent: any): num
   const ioStart = 0, ioEnd = 0, p = 0;
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
+  const _versionMajor = v.versionMajor;
+  const _versionMinor = v.versionMinor;
+  const _sectionLength = v.sectionLength;
   const _options = v.options;
   let n = 0;
   n += 12;
-  const l316 = lenOptions(_options as any, undefined);
+  const l316 = lenOptions(_options as any, { versionMajor: _versionMajor, versionMinor: _versionMinor, sectionLength: _sectionLength, _parent: parent });
   n += l316;
   return n;
 }
@@ -740,7 +743,7 @@ export function writeSectionHeaderRest(o: Output, v: SectionHeaderRestInit, pare
   p += 12;
   const s319 = p;
   o.pos = p;
-  try { writeOptions(o, _options as any, undefined); } catch (e) { throw within(e, 'options'); }
+  try { writeOptions(o, _options as any, { versionMajor: _versionMajor, versionMinor: _versionMinor, sectionLength: _sectionLength, _parent: parent }); } catch (e) { throw within(e, 'options'); }
   p = o.pos;
   o.pos = p;
 }
@@ -751,7 +754,7 @@ export function toJsonSectionHeaderRest(v: SectionHeaderRest, parent?: any): Rec
   j.versionMajor = v.versionMajor;
   j.versionMinor = v.versionMinor;
   j.sectionLength = String(v.sectionLength);
-  j.options = toJsonOptions(v.options as any, undefined);
+  j.options = toJsonOptions(v.options as any, { versionMajor: v.versionMajor, versionMinor: v.versionMinor, sectionLength: v.sectionLength, _parent: parent });
   return j;
 }
 
@@ -762,7 +765,7 @@ export function fromJsonSectionHeaderRest(json: unknown, parent?: any, path = 's
   const _versionMajor = jsonInt(j.versionMajor, path + '.versionMajor');
   const _versionMinor = jsonInt(j.versionMinor, path + '.versionMinor');
   const _sectionLength = jsonBig(j.sectionLength, path + '.sectionLength');
-  const _options = j.options === undefined ? undefined : fromJsonOptions(j.options, undefined, path + '.options');
+  const _options = j.options === undefined ? undefined : fromJsonOptions(j.options, { versionMajor: _versionMajor, versionMinor: _versionMinor, sectionLength: _sectionLength, _parent: parent }, path + '.options');
   return { versionMajor: _versionMajor, versionMinor: _versionMinor, sectionLength: _sectionLength, options: _options } as SectionHeaderRestInit;
 }
 
@@ -864,7 +867,7 @@ export function readInterfaceDescription(i: Input, ioStart: number, ioEnd: numbe
   const s320 = p;
   const x321 = ioEnd, q322 = ioEnd;
   i.pos = p;
-  try { _options = readOptions(i, p, x321, undefined); } catch (e) { throw within(e, 'options'); }
+  try { _options = readOptions(i, p, x321, { linkType: _linkType, reserved: _reserved, snapLen: _snapLen, _parent: parent }); } catch (e) { throw within(e, 'options'); }
   p = q322;
   i.pos = p;
   return { linkType: _linkType, reserved: _reserved, snapLen: _snapLen, options: _options };
@@ -875,10 +878,13 @@ export function lenInterfaceDescription(v: InterfaceDescriptionInit, parent: any
   const ioStart = 0, ioEnd = 0, p = 0;
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
+  const _linkType = v.linkType;
+  const _reserved = v.reserved ?? 0;
+  const _snapLen = v.snapLen;
   const _options = v.options;
   let n = 0;
   n += 8;
-  const l323 = lenOptions(_options as any, undefined);
+  const l323 = lenOptions(_options as any, { linkType: _linkType, reserved: _reserved, snapLen: _snapLen, _parent: parent });
   n += l323;
   return n;
 }
@@ -903,7 +909,7 @@ export function writeInterfaceDescription(o: Output, v: InterfaceDescriptionInit
   p += 8;
   const s327 = p;
   o.pos = p;
-  try { writeOptions(o, _options as any, undefined); } catch (e) { throw within(e, 'options'); }
+  try { writeOptions(o, _options as any, { linkType: _linkType, reserved: _reserved, snapLen: _snapLen, _parent: parent }); } catch (e) { throw within(e, 'options'); }
   p = o.pos;
   o.pos = p;
 }
@@ -914,7 +920,7 @@ export function toJsonInterfaceDescription(v: InterfaceDescription, parent?: any
   j.linkType = v.linkType;
   j.reserved = v.reserved;
   j.snapLen = v.snapLen;
-  j.options = toJsonOptions(v.options as any, undefined);
+  j.options = toJsonOptions(v.options as any, { linkType: v.linkType, reserved: v.reserved, snapLen: v.snapLen, _parent: parent });
   return j;
 }
 
@@ -925,7 +931,7 @@ export function fromJsonInterfaceDescription(json: unknown, parent?: any, path =
   const _linkType = jsonInt(j.linkType, path + '.linkType');
   const _reserved = jsonInt(j.reserved, path + '.reserved');
   const _snapLen = jsonInt(j.snapLen, path + '.snapLen');
-  const _options = j.options === undefined ? undefined : fromJsonOptions(j.options, undefined, path + '.options');
+  const _options = j.options === undefined ? undefined : fromJsonOptions(j.options, { linkType: _linkType, reserved: _reserved, snapLen: _snapLen, _parent: parent }, path + '.options');
   return { linkType: _linkType, reserved: _reserved, snapLen: _snapLen, options: _options } as InterfaceDescriptionInit;
 }
 
@@ -1059,7 +1065,7 @@ export function readEnhancedPacket(i: Input, ioStart: number, ioEnd: number, par
   const s336 = p;
   const x337 = ioEnd, q338 = ioEnd;
   i.pos = p;
-  try { _options = readOptions(i, p, x337, undefined); } catch (e) { throw within(e, 'options'); }
+  try { _options = readOptions(i, p, x337, { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, capturedLength: _capturedLength, originalLength: _originalLength, data: _data, padding: _padding, _parent: parent }); } catch (e) { throw within(e, 'options'); }
   p = q338;
   i.pos = p;
   return { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, capturedLength: _capturedLength, originalLength: _originalLength, data: _data, padding: _padding, options: _options };
@@ -1070,6 +1076,10 @@ export function lenEnhancedPacket(v: EnhancedPacketInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
+  const _interfaceId = v.interfaceId;
+  const _timestampHigh = v.timestampHigh;
+  const _timestampLow = v.timestampLow;
+  const _originalLength = v.originalLength;
   const _data = v.data;
   const _padding = v.padding;
   const _options = v.options;
@@ -1084,7 +1094,7 @@ export function lenEnhancedPacket(v: EnhancedPacketInit, parent: any): number {
   n += l340;
   const l341 = imod((4 - imod(_capturedLength, 4)), 4);
   n += l341;
-  const l342 = lenOptions(_options as any, undefined);
+  const l342 = lenOptions(_options as any, { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, capturedLength: _capturedLength, originalLength: _originalLength, data: _data, padding: _padding, _parent: parent });
   n += l342;
   return n;
 }
@@ -1130,7 +1140,7 @@ export function writeEnhancedPacket(o: Output, v: EnhancedPacketInit, parent: an
   p += bb352.length;
   const s353 = p;
   o.pos = p;
-  try { writeOptions(o, _options as any, undefined); } catch (e) { throw within(e, 'options'); }
+  try { writeOptions(o, _options as any, { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, capturedLength: _capturedLength, originalLength: _originalLength, data: _data, padding: _padding, _parent: parent }); } catch (e) { throw within(e, 'options'); }
   p = o.pos;
   o.pos = p;
 }
@@ -1145,7 +1155,7 @@ export function toJsonEnhancedPacket(v: EnhancedPacket, parent?: any): Record<st
   j.originalLength = v.originalLength;
   j.data = toHex(v.data);
   j.padding = toHex(v.padding);
-  j.options = toJsonOptions(v.options as any, undefined);
+  j.options = toJsonOptions(v.options as any, { interfaceId: v.interfaceId, timestampHigh: v.timestampHigh, timestampLow: v.timestampLow, capturedLength: v.capturedLength, originalLength: v.originalLength, data: v.data, padding: v.padding, _parent: parent });
   return j;
 }
 
@@ -1160,7 +1170,7 @@ export function fromJsonEnhancedPacket(json: unknown, parent?: any, path = 'enha
   const _originalLength = jsonInt(j.originalLength, path + '.originalLength');
   const _data = jsonBytes(j.data, path + '.data');
   const _padding = jsonBytes(j.padding, path + '.padding');
-  const _options = j.options === undefined ? undefined : fromJsonOptions(j.options, undefined, path + '.options');
+  const _options = j.options === undefined ? undefined : fromJsonOptions(j.options, { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, capturedLength: _capturedLength, originalLength: _originalLength, data: _data, padding: _padding, _parent: parent }, path + '.options');
   return { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, capturedLength: _capturedLength, originalLength: _originalLength, data: _data, padding: _padding, options: _options } as EnhancedPacketInit;
 }
 
@@ -1434,7 +1444,7 @@ export function readInterfaceStatistics(i: Input, ioStart: number, ioEnd: number
   const s370 = p;
   const x371 = ioEnd, q372 = ioEnd;
   i.pos = p;
-  try { _options = readOptions(i, p, x371, undefined); } catch (e) { throw within(e, 'options'); }
+  try { _options = readOptions(i, p, x371, { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, _parent: parent }); } catch (e) { throw within(e, 'options'); }
   p = q372;
   i.pos = p;
   return { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, options: _options };
@@ -1445,10 +1455,13 @@ export function lenInterfaceStatistics(v: InterfaceStatisticsInit, parent: any):
   const ioStart = 0, ioEnd = 0, p = 0;
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
+  const _interfaceId = v.interfaceId;
+  const _timestampHigh = v.timestampHigh;
+  const _timestampLow = v.timestampLow;
   const _options = v.options;
   let n = 0;
   n += 12;
-  const l373 = lenOptions(_options as any, undefined);
+  const l373 = lenOptions(_options as any, { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, _parent: parent });
   n += l373;
   return n;
 }
@@ -1473,7 +1486,7 @@ export function writeInterfaceStatistics(o: Output, v: InterfaceStatisticsInit, 
   p += 12;
   const s377 = p;
   o.pos = p;
-  try { writeOptions(o, _options as any, undefined); } catch (e) { throw within(e, 'options'); }
+  try { writeOptions(o, _options as any, { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, _parent: parent }); } catch (e) { throw within(e, 'options'); }
   p = o.pos;
   o.pos = p;
 }
@@ -1484,7 +1497,7 @@ export function toJsonInterfaceStatistics(v: InterfaceStatistics, parent?: any):
   j.interfaceId = v.interfaceId;
   j.timestampHigh = v.timestampHigh;
   j.timestampLow = v.timestampLow;
-  j.options = toJsonOptions(v.options as any, undefined);
+  j.options = toJsonOptions(v.options as any, { interfaceId: v.interfaceId, timestampHigh: v.timestampHigh, timestampLow: v.timestampLow, _parent: parent });
   return j;
 }
 
@@ -1495,7 +1508,7 @@ export function fromJsonInterfaceStatistics(json: unknown, parent?: any, path = 
   const _interfaceId = jsonInt(j.interfaceId, path + '.interfaceId');
   const _timestampHigh = jsonInt(j.timestampHigh, path + '.timestampHigh');
   const _timestampLow = jsonInt(j.timestampLow, path + '.timestampLow');
-  const _options = j.options === undefined ? undefined : fromJsonOptions(j.options, undefined, path + '.options');
+  const _options = j.options === undefined ? undefined : fromJsonOptions(j.options, { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, _parent: parent }, path + '.options');
   return { interfaceId: _interfaceId, timestampHigh: _timestampHigh, timestampLow: _timestampLow, options: _options } as InterfaceStatisticsInit;
 }
 

@@ -1,0 +1,101 @@
+/**
+ * Decoder robustness on arbitrary and mutated bytes, for every generated type that can be decoded
+ * on its own: only DecodeError is thrown; nothing outside the input is read (decoding a view inside
+ * a larger buffer gives exactly what decoding a copy gives); whatever decodes has canonical bytes
+ * (derived fields recomputed) that decode to the same value and re-encode to themselves.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { protocols } from '../../src/codecs/index.gen.ts';
+import { DecodeError, fromHex, pickByShape, toHex, type TypeInfo } from '../../src/runtime/index.ts';
+import { mutatedArb } from '../support/mutate.ts';
+import { loadVectors } from '../support/vectors.ts';
+
+const RUNS = Number(process.env.ROBUST_RUNS ?? 300);
+const vectors = loadVectors();
+
+/** Every type reachable from the protocol roots that has a standalone decoder. */
+function reachable(): Map<string, TypeInfo> {
+  const out = new Map<string, TypeInfo>();
+  const visit = (t: TypeInfo) => {
+    const key = `${t.spec}#${t.name}`;
+    if (out.has(key)) return;
+    out.set(key, t);
+    for (const f of t.fields) {
+      if (f.type) visit(f.type());
+      for (const c of f.cases ?? []) visit(c.type());
+      if (f.fallback) visit(f.fallback());
+    }
+  };
+  for (const p of protocols) visit(p.codec.info);
+  return out;
+}
+
+/** The JSON form without derived fields (lengths, counts): what a user writes to get canonical bytes. */
+function stripDerived(json: unknown, t: TypeInfo): unknown {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return json;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
+    const f = t.fields.find((x) => x.name === k);
+    if (!f) continue; // instances and `…Name` keys
+    if (f.derived) continue;
+    const sub = (x: unknown): unknown => {
+      if (f.type) return stripDerived(x, f.type());
+      if (f.cases && x && typeof x === 'object') {
+        const types = [...f.cases.map((c) => c.type()), ...(f.fallback ? [f.fallback()] : [])];
+        const i = pickByShape(x, types);
+        return i >= 0 ? stripDerived(x, types[i]!) : x;
+      }
+      return x;
+    };
+    out[k] = Array.isArray(v) ? v.map(sub) : sub(v);
+  }
+  return out;
+}
+
+type Result = { ok: true; json: unknown; size: number } | { ok: false; err: string };
+
+function run(t: TypeInfo, bytes: Uint8Array): Result {
+  try {
+    const { value, size } = t.decode!(bytes, 0);
+    return { ok: true, json: t.toJson!(value), size };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw new Error(`${t.name}: threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message} (only DecodeError allowed)`);
+    return { ok: false, err: `${e.code} ${e.path} @${e.offset}` };
+  }
+}
+
+describe('decoder robustness', () => {
+  for (const [key, t] of reachable()) {
+    if (!t.decode) continue;
+    const proto = protocols.find((p) => p.spec === t.spec);
+    const seeds = vectors.filter((v) => v.proto === proto?.proto && !v.error).map((v) => fromHex(v.hex));
+    it(`${key}: only DecodeError, in-bounds reads, canonical re-encode`, () => {
+      fc.assert(
+        fc.property(seeds.length ? mutatedArb(seeds) : fc.uint8Array({ maxLength: 96 }), fc.uint8Array({ minLength: 1, maxLength: 8 }), (bytes, pad) => {
+          const exact = run(t, bytes);
+          // The same bytes as a view into a buffer with garbage around them.
+          const big = new Uint8Array(pad.length + bytes.length + pad.length);
+          big.set(pad, 0);
+          big.set(bytes, pad.length);
+          big.set(pad, pad.length + bytes.length);
+          const view = run(t, big.subarray(pad.length, pad.length + bytes.length));
+          expect(view).toEqual(exact);
+          if (!exact.ok) return;
+          expect(exact.size).toBeLessThanOrEqual(bytes.length);
+          // Canonical bytes: encode the decoded value with derived fields left to the encoder.
+          // They decode to the same value (modulo derived fields), and encode∘decode is the
+          // identity on them.
+          const canonical = t.encode!(t.fromJson!(stripDerived(exact.json, t)));
+          const round = run(t, canonical);
+          expect(round.ok, `canonical bytes do not decode: ${JSON.stringify(round)}`).toBe(true);
+          const roundJson = (round as { json: unknown }).json;
+          expect(stripDerived(roundJson, t)).toEqual(stripDerived(exact.json, t));
+          expect((round as { size: number }).size).toBe(canonical.length);
+          expect(toHex(t.encode!(t.fromJson!(roundJson)))).toBe(toHex(canonical));
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
