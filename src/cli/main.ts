@@ -7,6 +7,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   decode: { summary: 'decode messages to JSON Lines (--proto P, --hex H | --file F | stdin)', load: () => import('./commands/decode.ts') },
   encode: { summary: 'encode JSON to hex (--proto P, --json J)', load: () => import('./commands/encode.ts') },
   codegen: { summary: 'compile .ksy specs to TypeScript (codegen <specs…> --out <folder>)', load: () => import('./commands/codegen.ts') },
+  bootstrap: { summary: 'UDP bootstrap server for gossip nodes (--listen ip:port)', load: () => import('./commands/bootstrap.ts') },
+  node: { summary: 'reference gossip node (--config file.ini)', load: () => import('./commands/node.ts') },
   demo: { summary: 'the built-in demo (npm start)', load: () => import('./commands/demo.ts') },
 };
 
