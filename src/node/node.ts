@@ -61,6 +61,9 @@ export interface NodeOptions {
   maxPeersPerMessage?: number;
 }
 
+/** A link's PULLs are answered at most this often. */
+const PULL_MIN_GAP_MS = 50;
+
 interface KnownPeer {
   addr: HostPort;
   id: number;
@@ -378,8 +381,7 @@ export class GossipNode {
     if (this.closing) return;
     this.refill();
     const candidates = this.candidates().length;
-    const now = Date.now();
-    if (candidates < this.config.degree && now - this.lastPullAt >= this.o.maintenanceIntervalMs) this.sendPull();
+    if (candidates < this.config.degree) this.sendPull();
   }
 
   private candidates(): KnownPeer[] {
@@ -400,7 +402,9 @@ export class GossipNode {
     if (have < this.config.degree && this.links.size > 0 && c.length === 0) this.sendPull();
   }
 
+  /** PULL a random link for more peers, at most once per maintenance interval. */
   private sendPull(): void {
+    if (Date.now() - this.lastPullAt < this.o.maintenanceIntervalMs) return;
     const est = [...this.links].filter((l) => l.established);
     if (est.length === 0) return;
     const link = est[Math.floor(Math.random() * est.length)]!;
@@ -595,6 +599,12 @@ export class GossipNode {
         return;
       }
       case PushpullType.pull: {
+        const now = Date.now();
+        if (now - link.lastPullServedAt < PULL_MIN_GAP_MS) {
+          this.counters.inc('p2p.drop.pull_rate');
+          return;
+        }
+        link.lastPullServedAt = now;
         const req = fromPeerAddr((msg.body as Pull).addr);
         const reqKey = formatHostPort(req);
         const peers: PeerAddrInit[] = [];
@@ -759,7 +769,7 @@ export class GossipNode {
       if (l === item.source || l.closed) continue;
       if (l.sendRaw(bytes)) sent++;
     }
-    this.counters.inc('p2p.out.send_content', sent);
+    if (sent) this.counters.inc('p2p.out.send_content', sent);
     this.counters.inc('dissem.forwarded');
   }
 }

@@ -52,6 +52,8 @@ export class P2PLink {
   /** We sent DISCONNECT or received it. */
   disconnecting = false;
   readonly openedAt = Date.now();
+  /** When this link's last PULL was answered (rate limit). */
+  lastPullServedAt = 0;
   private handshakeTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: net.Socket, outbound: boolean, target: HostPort | null, opts: P2PLinkOptions, handlers: P2PLinkHandlers) {
