@@ -18,6 +18,31 @@ export class Input {
   }
 }
 
+let lastInput: Input | undefined;
+
+/**
+ * The Input for a top-level decode. Decoding is synchronous and never re-entered from outside,
+ * so the cursor of the previous call is reused when it reads the same buffer (a stream decoded
+ * message after message), sparing one allocation per message.
+ */
+export function inputFor(b: Uint8Array, pos: number): Input {
+  const last = lastInput;
+  if (last !== undefined && last.b === b) {
+    last.pos = pos;
+    return last;
+  }
+  return (lastInput = new Input(b, pos));
+}
+
+const views = new WeakMap<Uint8Array, DataView>();
+
+/** A DataView over `b` (64-bit and float writes only; integers up to 32 bits are written bytewise). */
+export function dataView(b: Uint8Array): DataView {
+  let v = views.get(b);
+  if (!v) views.set(b, (v = new DataView(b.buffer, b.byteOffset, b.byteLength)));
+  return v;
+}
+
 /** Write position over one output buffer. Integers up to 32 bits are written bytewise; the DataView (64-bit, floats) is made on first use. */
 export class Output {
   readonly b: Uint8Array;

@@ -99,17 +99,20 @@ export function lowerCamel(id: string): string {
  * Compile `ksyPath` (and its relative imports) with the official compiler; cached per path.
  * Rejects with the compiler's message when the spec does not compile.
  */
-export function compileKsyWithKaitai(ksyPath: string): Promise<CompiledSpec> {
+export function compileKsyWithKaitai(ksyPath: string, opts: { debug?: boolean } = {}): Promise<CompiledSpec> {
   const abs = path.resolve(ksyPath);
-  let p = compileCache.get(abs);
+  const debug = opts.debug ?? true;
+  const key = `${abs}|${debug}`;
+  let p = compileCache.get(key);
   if (!p) {
-    p = doCompile(abs);
-    compileCache.set(abs, p);
+    p = doCompile(abs, debug);
+    compileCache.set(key, p);
   }
   return p;
 }
 
-async function doCompile(abs: string): Promise<CompiledSpec> {
+/** `debug` keeps Kaitai's position maps (error locations); off, the parser reads in its constructor, as in production (benchmarks). */
+async function doCompile(abs: string, debug: boolean): Promise<CompiledSpec> {
   const ksy = loadYaml(abs);
   const mainDir = path.dirname(abs);
   const files = new Map<string, SpecFile>();
@@ -130,11 +133,11 @@ async function doCompile(abs: string): Promise<CompiledSpec> {
   };
   let sources: Record<string, string>;
   try {
-    sources = await kaitaiCompiler().compile('javascript', ksy, importer, true);
+    sources = await kaitaiCompiler().compile('javascript', ksy, importer, debug);
   } catch (e: any) {
     throw new Error(`kaitai-struct-compiler rejected ${path.relative(repoRoot, abs)}: ${e?.message ?? String(e)}`);
   }
-  const outDir = fs.mkdtempSync(path.join(tempDir(), `${ksy.meta.id}-`));
+  const outDir = fs.mkdtempSync(path.join(tempDir(), `${ksy.meta.id}-${debug ? 'debug' : 'fast'}-`));
   const runtimePath = require.resolve('kaitai-struct/KaitaiStream');
   for (const [name, src] of Object.entries(sources)) {
     const base = name.replace(/^\//, '').replace(/\.js$/, '');

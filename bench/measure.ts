@@ -1,0 +1,154 @@
+/**
+ * One measurement in its own process (so JIT state of one implementation never affects another):
+ *   tsx bench/measure.ts <proto> <ours|kaitai|hand> <decode|encode>
+ * Prints one JSON line: { proto, impl, op, msgsPerSec, rounds }.
+ */
+import { createRequire } from 'node:module';
+import { protocols } from '../src/codecs/index.gen.ts';
+import { fromHex, pickByShape, type TypeInfo } from '../src/runtime/index.ts';
+import { compileKsyWithKaitai, specForProto } from '../test/support/kaitai-oracle.ts';
+import { hand } from './handwritten.ts';
+import { sample } from './samples.ts';
+
+const [proto = 'gossip-api', impl = 'ours', op = 'decode'] = process.argv.slice(2);
+const COUNT = Number(process.env.BENCH_COUNT ?? 200_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const p = protocols.find((x) => x.proto === proto);
+if (!p) throw new Error(`unknown proto ${proto}`);
+const s = sample(proto);
+const msg = fromHex(s.hex);
+const len = msg.length;
+
+/** Encoder input as a user writes it: derived fields left out. */
+function stripDerived(json: unknown, t: TypeInfo): unknown {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return json;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
+    const f = t.fields.find((x) => x.name === k);
+    if (!f || f.derived) continue;
+    const sub = (x: unknown): unknown => {
+      if (f.type) return stripDerived(x, f.type());
+      if (f.cases && x && typeof x === 'object') {
+        const types = [...f.cases.map((c) => c.type()), ...(f.fallback ? [f.fallback()] : [])];
+        const i = pickByShape(x, types);
+        return i >= 0 ? stripDerived(x, types[i]!) : x;
+      }
+      return x;
+    };
+    out[k] = Array.isArray(v) ? v.map(sub) : sub(v);
+  }
+  return out;
+}
+
+/** Decoded values escape into a ring, as in real use (otherwise V8 may elide the allocations of one implementation and not another). */
+const ring: unknown[] = new Array(1024).fill(null);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  let run: () => number;
+  if (op === 'decode') {
+    const buf = new Uint8Array(len * COUNT);
+    for (let k = 0; k < COUNT; k++) buf.set(msg, k * len);
+    const dv = new DataView(buf.buffer);
+    // A top-level type that reads to the end of its input (text protocols) decodes one view per message.
+    const views = p!.codec.decode(buf, 0).size !== len;
+    if (impl === 'ours' && views) {
+      const decode = p!.codec.decode;
+      run = () => {
+        let sum = 0;
+        for (let off = 0; off < buf.length; off += len) {
+          const r = decode(buf.subarray(off, off + len), 0);
+          ring[off & 1023] = r.value;
+          sum += r.size;
+        }
+        return sum;
+      };
+    } else if (impl === 'ours') {
+      const decode = p!.codec.decode;
+      run = () => {
+        let sum = 0;
+        for (let off = 0; off < buf.length; ) {
+          const r = decode(buf, off);
+          ring[off & 1023] = r.value;
+          off += r.size;
+          sum += r.size;
+        }
+        return sum;
+      };
+    } else if (impl === 'kaitai') {
+      const c = await compileKsyWithKaitai(specForProto(proto), { debug: false });
+      const { KaitaiStream } = createRequire(import.meta.url)('kaitai-struct');
+      const Top = c.TopClass;
+      run = () => {
+        let sum = 0;
+        for (let off = 0; off < buf.length; off += len) {
+          const o = new Top(new KaitaiStream(buf.subarray(off, off + len)));
+          ring[off & 1023] = o;
+          sum += o._io.pos;
+        }
+        return sum;
+      };
+    } else {
+      const h = hand[proto]!;
+      run = () => {
+        let sum = 0;
+        for (let off = 0; off < buf.length; off += len) {
+          const o = h.decode(buf, dv, off, off + len) as object;
+          ring[off & 1023] = o;
+          sum += o ? len : 0;
+        }
+        return sum;
+      };
+    }
+  } else {
+    const init = p!.codec.fromJson(stripDerived(s.json, p!.codec.info));
+    const decoded = p!.codec.decode(msg).value;
+    if (impl === 'ours') {
+      const encode = p!.codec.encode;
+      run = () => {
+        let sum = 0;
+        for (let k = 0; k < COUNT; k++) {
+          const out = encode(init);
+          ring[k & 1023] = out;
+          sum += out.length;
+        }
+        return sum;
+      };
+    } else if (impl === 'hand' && hand[proto]?.encode) {
+      const enc = hand[proto]!.encode!;
+      run = () => {
+        let sum = 0;
+        for (let k = 0; k < COUNT; k++) {
+          const out = enc(decoded);
+          ring[k & 1023] = out;
+          sum += out.length;
+        }
+        return sum;
+      };
+    } else {
+      console.log(JSON.stringify({ proto, impl, op, msgsPerSec: null, note: impl === 'kaitai' ? 'Kaitai JS cannot encode' : 'no hand-written encoder' }));
+      return;
+    }
+  }
+  const rates: number[] = [];
+  let check = -1;
+  // No forced GC between rounds: collection cost is part of real throughput.
+  for (let r = 0; r < ROUNDS + 1; r++) {
+    const t0 = process.hrtime.bigint();
+    const sum = run();
+    const ns = Number(process.hrtime.bigint() - t0);
+    if (check >= 0 && sum !== check) throw new Error('checksum changed between rounds');
+    check = sum;
+    if (r > 0) rates.push(COUNT / (ns / 1e9)); // round 0 warms up the JIT
+  }
+  console.log(JSON.stringify({ proto, impl, op, msgsPerSec: Math.round(median(rates)), rounds: ROUNDS, count: COUNT, bytes: len }));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
