@@ -473,6 +473,7 @@ export class GossipNode {
       socket.destroy();
       return;
     }
+    if (socket.localAddress) this.selfKeys.add(formatHostPort({ host: normalizeIp(socket.localAddress), port: this.p2pAddress.port }));
     this.newLink(socket, false, null);
   }
 
@@ -765,8 +766,9 @@ export class GossipNode {
       body: { content: { type: ApiType.announce, body: { ttl: item.forwardTtl, dataType: item.dataType, data: item.data } } },
     });
     let sent = 0;
-    for (const l of this.linksByKey.values()) {
-      if (l === item.source || l.closed) continue;
+    // Every established link, including one whose peer never PUSHed its address.
+    for (const l of this.links) {
+      if (l === item.source || l.closed || !l.established || l.disconnecting) continue;
       if (l.sendRaw(bytes)) sent++;
     }
     if (sent) this.counters.inc('p2p.out.send_content', sent);
