@@ -30,6 +30,9 @@ export const FAST_TIMERS: NodeOptions = {
   validationTimeoutMs: 2_000,
 };
 
+/** Loopback networks never dial anything outside 127.0.0.0/8, whatever peers claim. */
+export const loopbackOnly = (a: { host: string }): boolean => a.host.startsWith('127.');
+
 export class LocalNet {
   readonly bootstrap: BootstrapServer;
   readonly nodes: GossipNode[] = [];
@@ -68,7 +71,7 @@ export class LocalNet {
       p2pAddress: { host: '127.0.0.1', port: 0 },
       apiAddress: { host: '127.0.0.1', port: 0 },
     };
-    const node = new GossipNode(config, { ...FAST_TIMERS, ...this.opts.nodeOptions, logger: this.log.child(`node${this.nodes.length}`) });
+    const node = new GossipNode(config, { ...FAST_TIMERS, peerFilter: loopbackOnly, ...this.opts.nodeOptions, logger: this.log.child(`node${this.nodes.length}`) });
     await node.start();
     this.nodes.push(node);
     return node;

@@ -59,6 +59,8 @@ export interface NodeOptions {
   maxWriteBuffer?: number;
   /** Most peers in one RESPONSE / NEIGHBORS (default 32). */
   maxPeersPerMessage?: number;
+  /** Only peers this accepts are remembered and dialled (e.g. loopback only in tests). */
+  peerFilter?: ((addr: HostPort) => boolean) | null;
 }
 
 /** A link's PULLs are answered at most this often. */
@@ -142,6 +144,7 @@ export class GossipNode {
       apiIdleTimeoutMs: opts.apiIdleTimeoutMs ?? 300_000,
       maxWriteBuffer: opts.maxWriteBuffer ?? 4 * 1024 * 1024,
       maxPeersPerMessage: opts.maxPeersPerMessage ?? 32,
+      peerFilter: opts.peerFilter ?? null,
     };
     this.log = opts.logger ?? new Logger({ name: 'node' });
     this.counters = opts.counters ?? new Counters();
@@ -358,6 +361,10 @@ export class GossipNode {
   private addKnown(addr: HostPort, id: number): void {
     const key = formatHostPort(addr);
     if (this.selfKeys.has(key) || (this.id !== 0 && id === this.id) || addr.port === 0) return;
+    if (this.o.peerFilter && !this.o.peerFilter(addr)) {
+      this.counters.inc('peers.filtered');
+      return;
+    }
     const k = this.known.get(key);
     if (k) {
       if (id) k.id = id;

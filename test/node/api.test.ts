@@ -5,6 +5,7 @@ import net from 'node:net';
 import { LocalNet } from '../../src/node/local-net.ts';
 import { ApiClient } from '../../src/node/api-client.ts';
 import { decodeGossipApi, encodeGossipApi, type Notification } from '../../src/codecs/gossip/api.gen.ts';
+import { encodeGossipOverlay } from '../../src/codecs/gossip/overlay.gen.ts';
 import type { GossipNode } from '../../src/node/node.ts';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -197,3 +198,53 @@ async function waitUntil(cond: () => boolean, timeoutMs = 2000): Promise<void> {
     await sleep(20);
   }
 }
+
+describe('robustness', () => {
+  it('random well-framed messages on the API and P2P ports never crash the node', async () => {
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const message = (types: number[]) => {
+      const len = rnd(4) === 0 ? rnd(40) : rnd(12);
+      const b = new Uint8Array(4 + len);
+      b[0] = (b.length >> 8) & 0xff;
+      b[1] = b.length & 0xff;
+      const t = types[rnd(types.length)]!;
+      b[2] = t >> 8;
+      b[3] = t & 0xff;
+      for (let k = 4; k < b.length; k++) b[k] = rnd(4) === 0 ? 0 : rnd(256);
+      return b;
+    };
+    const target = lan.nodes[1]!;
+    const open = (port: number) =>
+      new Promise<net.Socket>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => resolve(s));
+        s.on('error', () => {});
+      });
+    const apiTypes = [500, 501, 502, 503, 504, 510];
+    const p2pTypes = [504, 505, 506, 507, 510, 511, 512, 513, 514, 500];
+    for (let round = 0; round < 20; round++) {
+      const a = await open(target.apiAddress.port);
+      const p = await open(target.p2pAddress.port);
+      p.write(encodeGossipOverlay({ type: 512, body: { id: 900 + round } })); // past the handshake, so the random messages are handled
+      for (let k = 0; k < 10; k++) {
+        a.write(message(apiTypes));
+        p.write(message(p2pTypes));
+      }
+      await sleep(5);
+      a.destroy();
+      p.destroy();
+    }
+    await sleep(100);
+    const sub = await client({ autoValidate: true }, target);
+    sub.notify(2801);
+    await sleep(30);
+    const ann = await client({}, target);
+    ann.announce(2801, new TextEncoder().encode('alive'), 1);
+    await sub.waitFor(1, 2000);
+    const c = target.counters.snapshot();
+    expect((c['p2p.drop.malformed'] ?? 0) + (c['p2p.in.neighbors'] ?? 0)).toBeGreaterThan(0);
+  });
+});
