@@ -7,7 +7,7 @@
  *    until every subscriber on every node has all of them.
  * Prints a markdown table and writes bench/out/node.json.
  *
- *   npx tsx bench/node-latency.ts [--nodes 10,50] [--rounds 40] [--items 1000] [--degree 4]
+ *   npx tsx bench/node-latency.ts [--nodes 10,50] [--rounds 100] [--items 1000] [--degree 4]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -121,11 +121,11 @@ async function measure(n: number, degree: number, rounds: number, items: number)
 async function main(): Promise<number> {
   const { values } = parseArgs(process.argv.slice(2), { nodes: 'list', rounds: 'number', items: 'number', degree: 'number' });
   const sizes = ((values.nodes as string[] | undefined) ?? ['10', '50']).map(Number);
-  const rounds = (values.rounds as number | undefined) ?? 40;
+  const rounds = (values.rounds as number | undefined) ?? 100;
   const items = (values.items as number | undefined) ?? 1000;
   const degree = (values.degree as number | undefined) ?? 4;
   if (sizes.some((s) => !Number.isInteger(s) || s < 2 || s > 200) || rounds < 1 || items < 1 || degree < 1) {
-    console.error('usage: tsx bench/node-latency.ts [--nodes 10,50] [--rounds 40] [--items 1000] [--degree 4] (2 ≤ nodes ≤ 200)');
+    console.error('usage: tsx bench/node-latency.ts [--nodes 10,50] [--rounds 100] [--items 1000] [--degree 4] (2 ≤ nodes ≤ 200)');
     return 2;
   }
   const rows: Row[] = [];
