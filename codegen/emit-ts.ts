@@ -406,7 +406,15 @@ export class TsEmitter {
     this.emitToJson(L, t);
     this.emitFromJson(L, t);
     this.emitInfo(L, t);
-    if (!t.params.length) this.emitPublic(L, t);
+    if (this.standalone(t)) this.emitPublic(L, t);
+  }
+
+  /**
+   * A type can be decoded and encoded on its own unless it takes parameters or reads above itself
+   * (`_parent`/`_root`, directly or through a type below it). A file's top-level type is a root.
+   */
+  private standalone(t: TypeIR): boolean {
+    return !t.params.length && (!t.parentKey || !this.needsParent(t.key));
   }
 
   // ---------------------------------------------------------------- decode
@@ -1352,7 +1360,7 @@ export class TsEmitter {
     for (const a of t.seq) L.line(`${this.fieldInfo(t, a)},`);
     L.close('] as FieldInfo[],');
     L.line(`instances: [${t.instances.map((i) => `'${i.name}'`).join(', ')}],`);
-    if (!t.params.length) {
+    if (this.standalone(t)) {
       L.line(`decode: (bytes: Uint8Array, offset?: number) => decode${N}(bytes, offset),`);
       L.line(`encode: (value: unknown) => encode${N}(value as ${N}Init),`);
       L.line(`toJson: (value: unknown) => toJson${N}(value as ${N}),`);

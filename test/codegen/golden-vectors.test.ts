@@ -35,7 +35,14 @@ describe('conformance vectors', () => {
       expect(size).toBe(bytes.length);
       expect(p!.codec.toJson(value)).toEqual(v.json);
       if (v.encode !== false) {
-        expect(toHex(p!.codec.encode(p!.codec.fromJson(v.json)))).toBe(v.hex.toLowerCase());
+        const init = p!.codec.fromJson(v.json);
+        expect(toHex(p!.codec.encode(init))).toBe(v.hex.toLowerCase());
+        // encodeInto writes the same bytes at an offset and touches nothing else.
+        expect(p!.codec.encodedLength(init)).toBe(bytes.length);
+        const buf = new Uint8Array(bytes.length + 6).fill(0xee);
+        expect(p!.codec.encodeInto(init, buf, 3)).toBe(bytes.length);
+        expect(toHex(buf)).toBe('eeeeee' + v.hex.toLowerCase() + 'eeeeee');
+        expect(() => p!.codec.encodeInto(init, new Uint8Array(bytes.length - 1), 0)).toThrow(/needs \d+ bytes at offset 0/);
       }
     });
   }

@@ -349,47 +349,6 @@ export const FileHeaderInfo: TypeInfo = {
     { id: 'link_type_and_fcs', name: 'linkTypeAndFcs', kind: 'int', width: 4, signed: false, doc: "LinkType in the low 16 bits; bit 26 says an FCS length is present, bits 28-31 hold it in 16-bit words." },
   ] as FieldInfo[],
   instances: ['linkType', 'fcsPresent', 'fcsLength'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeFileHeader(bytes, offset),
-  encode: (value: unknown) => encodeFileHeader(value as FileHeaderInit),
-  toJson: (value: unknown) => toJsonFileHeader(value as FileHeader),
-  fromJson: (json: unknown) => fromJsonFileHeader(json),
-};
-
-/** Decodes one file_header at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeFileHeader(bytes: Uint8Array, offset = 0): Decoded<FileHeader> {
-  const i = inputFor(bytes, offset);
-  try { const value = readFileHeader(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'file_header'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthFileHeader(value: FileHeaderInit): number {
-  try { return lenFileHeader(value, undefined); } catch (e) { throw within(e, 'file_header'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeFileHeaderInto(value: FileHeaderInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenFileHeader(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeFileHeader(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'file_header'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeFileHeader(value: FileHeaderInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenFileHeader(value, undefined));
-    writeFileHeader(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'file_header'); }
-}
-/** Codec object for file_header. */
-export const FileHeaderCodec: Codec<FileHeader, FileHeaderInit> = {
-  info: FileHeaderInfo,
-  decode: decodeFileHeader,
-  encode: encodeFileHeader,
-  encodeInto: encodeFileHeaderInto,
-  encodedLength: encodedLengthFileHeader,
-  toJson: (v) => toJsonFileHeader(v),
-  fromJson: (j) => fromJsonFileHeader(j),
 };
 
 /**
@@ -532,46 +491,5 @@ export const PcapRecordInfo: TypeInfo = {
     { id: 'data', name: 'data', kind: 'bytes', size: 'expr', doc: "The captured bytes, starting with the link-layer header." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePcapRecord(bytes, offset),
-  encode: (value: unknown) => encodePcapRecord(value as PcapRecordInit),
-  toJson: (value: unknown) => toJsonPcapRecord(value as PcapRecord),
-  fromJson: (json: unknown) => fromJsonPcapRecord(json),
-};
-
-/** Decodes one record at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePcapRecord(bytes: Uint8Array, offset = 0): Decoded<PcapRecord> {
-  const i = inputFor(bytes, offset);
-  try { const value = readPcapRecord(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'record'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthPcapRecord(value: PcapRecordInit): number {
-  try { return lenPcapRecord(value, undefined); } catch (e) { throw within(e, 'record'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodePcapRecordInto(value: PcapRecordInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenPcapRecord(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writePcapRecord(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'record'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodePcapRecord(value: PcapRecordInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenPcapRecord(value, undefined));
-    writePcapRecord(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'record'); }
-}
-/** Codec object for record. */
-export const PcapRecordCodec: Codec<PcapRecord, PcapRecordInit> = {
-  info: PcapRecordInfo,
-  decode: decodePcapRecord,
-  encode: encodePcapRecord,
-  encodeInto: encodePcapRecordInto,
-  encodedLength: encodedLengthPcapRecord,
-  toJson: (v) => toJsonPcapRecord(v),
-  fromJson: (j) => fromJsonPcapRecord(j),
 };
 

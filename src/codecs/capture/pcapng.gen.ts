@@ -495,47 +495,6 @@ export const BlockInfo: TypeInfo = {
     { id: 'trailing_length', name: 'trailingLength', kind: 'int', width: 4, signed: false, valid: { expr: "(_ == block_length)" }, doc: "Copy of `block_length`." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeBlock(bytes, offset),
-  encode: (value: unknown) => encodeBlock(value as BlockInit),
-  toJson: (value: unknown) => toJsonBlock(value as Block),
-  fromJson: (json: unknown) => fromJsonBlock(json),
-};
-
-/** Decodes one block at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeBlock(bytes: Uint8Array, offset = 0): Decoded<Block> {
-  const i = inputFor(bytes, offset);
-  try { const value = readBlock(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'block'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthBlock(value: BlockInit): number {
-  try { return lenBlock(value, undefined); } catch (e) { throw within(e, 'block'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeBlockInto(value: BlockInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenBlock(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeBlock(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'block'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeBlock(value: BlockInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenBlock(value, undefined));
-    writeBlock(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'block'); }
-}
-/** Codec object for block. */
-export const BlockCodec: Codec<Block, BlockInit> = {
-  info: BlockInfo,
-  decode: decodeBlock,
-  encode: encodeBlock,
-  encodeInto: encodeBlockInto,
-  encodedLength: encodedLengthBlock,
-  toJson: (v) => toJsonBlock(v),
-  fromJson: (j) => fromJsonBlock(j),
 };
 
 /**
@@ -639,47 +598,6 @@ export const SectionHeaderInfo: TypeInfo = {
     { id: 'rest', name: 'rest', kind: 'user', type: () => SectionHeaderRestInfo, size: 'eos', doc: "Version, section length and options." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeSectionHeader(bytes, offset),
-  encode: (value: unknown) => encodeSectionHeader(value as SectionHeaderInit),
-  toJson: (value: unknown) => toJsonSectionHeader(value as SectionHeader),
-  fromJson: (json: unknown) => fromJsonSectionHeader(json),
-};
-
-/** Decodes one section_header at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeSectionHeader(bytes: Uint8Array, offset = 0): Decoded<SectionHeader> {
-  const i = inputFor(bytes, offset);
-  try { const value = readSectionHeader(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'section_header'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthSectionHeader(value: SectionHeaderInit): number {
-  try { return lenSectionHeader(value, undefined); } catch (e) { throw within(e, 'section_header'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeSectionHeaderInto(value: SectionHeaderInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenSectionHeader(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeSectionHeader(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'section_header'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeSectionHeader(value: SectionHeaderInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenSectionHeader(value, undefined));
-    writeSectionHeader(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'section_header'); }
-}
-/** Codec object for section_header. */
-export const SectionHeaderCodec: Codec<SectionHeader, SectionHeaderInit> = {
-  info: SectionHeaderInfo,
-  decode: decodeSectionHeader,
-  encode: encodeSectionHeader,
-  encodeInto: encodeSectionHeaderInto,
-  encodedLength: encodedLengthSectionHeader,
-  toJson: (v) => toJsonSectionHeader(v),
-  fromJson: (j) => fromJsonSectionHeader(j),
 };
 
 /**
@@ -805,47 +723,6 @@ export const SectionHeaderRestInfo: TypeInfo = {
     { id: 'options', name: 'options', kind: 'user', type: () => OptionsInfo, size: 'eos', doc: "Section options (shb_hardware 2, shb_os 3, shb_userappl 4, opt_comment 1)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeSectionHeaderRest(bytes, offset),
-  encode: (value: unknown) => encodeSectionHeaderRest(value as SectionHeaderRestInit),
-  toJson: (value: unknown) => toJsonSectionHeaderRest(value as SectionHeaderRest),
-  fromJson: (json: unknown) => fromJsonSectionHeaderRest(json),
-};
-
-/** Decodes one section_header_rest at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeSectionHeaderRest(bytes: Uint8Array, offset = 0): Decoded<SectionHeaderRest> {
-  const i = inputFor(bytes, offset);
-  try { const value = readSectionHeaderRest(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'section_header_rest'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthSectionHeaderRest(value: SectionHeaderRestInit): number {
-  try { return lenSectionHeaderRest(value, undefined); } catch (e) { throw within(e, 'section_header_rest'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeSectionHeaderRestInto(value: SectionHeaderRestInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenSectionHeaderRest(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeSectionHeaderRest(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'section_header_rest'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeSectionHeaderRest(value: SectionHeaderRestInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenSectionHeaderRest(value, undefined));
-    writeSectionHeaderRest(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'section_header_rest'); }
-}
-/** Codec object for section_header_rest. */
-export const SectionHeaderRestCodec: Codec<SectionHeaderRest, SectionHeaderRestInit> = {
-  info: SectionHeaderRestInfo,
-  decode: decodeSectionHeaderRest,
-  encode: encodeSectionHeaderRest,
-  encodeInto: encodeSectionHeaderRestInto,
-  encodedLength: encodedLengthSectionHeaderRest,
-  toJson: (v) => toJsonSectionHeaderRest(v),
-  fromJson: (j) => fromJsonSectionHeaderRest(j),
 };
 
 /**
@@ -972,47 +849,6 @@ export const InterfaceDescriptionInfo: TypeInfo = {
     { id: 'options', name: 'options', kind: 'user', type: () => OptionsInfo, size: 'eos', doc: "Interface options; if_tsresol (9) sets the timestamp unit (default microseconds)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeInterfaceDescription(bytes, offset),
-  encode: (value: unknown) => encodeInterfaceDescription(value as InterfaceDescriptionInit),
-  toJson: (value: unknown) => toJsonInterfaceDescription(value as InterfaceDescription),
-  fromJson: (json: unknown) => fromJsonInterfaceDescription(json),
-};
-
-/** Decodes one interface_description at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeInterfaceDescription(bytes: Uint8Array, offset = 0): Decoded<InterfaceDescription> {
-  const i = inputFor(bytes, offset);
-  try { const value = readInterfaceDescription(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'interface_description'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthInterfaceDescription(value: InterfaceDescriptionInit): number {
-  try { return lenInterfaceDescription(value, undefined); } catch (e) { throw within(e, 'interface_description'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeInterfaceDescriptionInto(value: InterfaceDescriptionInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenInterfaceDescription(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeInterfaceDescription(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'interface_description'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeInterfaceDescription(value: InterfaceDescriptionInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenInterfaceDescription(value, undefined));
-    writeInterfaceDescription(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'interface_description'); }
-}
-/** Codec object for interface_description. */
-export const InterfaceDescriptionCodec: Codec<InterfaceDescription, InterfaceDescriptionInit> = {
-  info: InterfaceDescriptionInfo,
-  decode: decodeInterfaceDescription,
-  encode: encodeInterfaceDescription,
-  encodeInto: encodeInterfaceDescriptionInto,
-  encodedLength: encodedLengthInterfaceDescription,
-  toJson: (v) => toJsonInterfaceDescription(v),
-  fromJson: (j) => fromJsonInterfaceDescription(j),
 };
 
 /**
@@ -1218,47 +1054,6 @@ export const EnhancedPacketInfo: TypeInfo = {
     { id: 'options', name: 'options', kind: 'user', type: () => OptionsInfo, size: 'eos', doc: "Packet options (epb_flags 2, epb_hash 3, epb_dropcount 4, ...)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeEnhancedPacket(bytes, offset),
-  encode: (value: unknown) => encodeEnhancedPacket(value as EnhancedPacketInit),
-  toJson: (value: unknown) => toJsonEnhancedPacket(value as EnhancedPacket),
-  fromJson: (json: unknown) => fromJsonEnhancedPacket(json),
-};
-
-/** Decodes one enhanced_packet at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeEnhancedPacket(bytes: Uint8Array, offset = 0): Decoded<EnhancedPacket> {
-  const i = inputFor(bytes, offset);
-  try { const value = readEnhancedPacket(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'enhanced_packet'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthEnhancedPacket(value: EnhancedPacketInit): number {
-  try { return lenEnhancedPacket(value, undefined); } catch (e) { throw within(e, 'enhanced_packet'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeEnhancedPacketInto(value: EnhancedPacketInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenEnhancedPacket(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeEnhancedPacket(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'enhanced_packet'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeEnhancedPacket(value: EnhancedPacketInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenEnhancedPacket(value, undefined));
-    writeEnhancedPacket(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'enhanced_packet'); }
-}
-/** Codec object for enhanced_packet. */
-export const EnhancedPacketCodec: Codec<EnhancedPacket, EnhancedPacketInit> = {
-  info: EnhancedPacketInfo,
-  decode: decodeEnhancedPacket,
-  encode: encodeEnhancedPacket,
-  encodeInto: encodeEnhancedPacketInto,
-  encodedLength: encodedLengthEnhancedPacket,
-  toJson: (v) => toJsonEnhancedPacket(v),
-  fromJson: (j) => fromJsonEnhancedPacket(j),
 };
 
 /**
@@ -1387,47 +1182,6 @@ export const SimplePacketInfo: TypeInfo = {
     { id: 'padding', name: 'padding', kind: 'bytes', size: 'eos', doc: "Padding to 32 bits." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeSimplePacket(bytes, offset),
-  encode: (value: unknown) => encodeSimplePacket(value as SimplePacketInit),
-  toJson: (value: unknown) => toJsonSimplePacket(value as SimplePacket),
-  fromJson: (json: unknown) => fromJsonSimplePacket(json),
-};
-
-/** Decodes one simple_packet at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeSimplePacket(bytes: Uint8Array, offset = 0): Decoded<SimplePacket> {
-  const i = inputFor(bytes, offset);
-  try { const value = readSimplePacket(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'simple_packet'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthSimplePacket(value: SimplePacketInit): number {
-  try { return lenSimplePacket(value, undefined); } catch (e) { throw within(e, 'simple_packet'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeSimplePacketInto(value: SimplePacketInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenSimplePacket(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeSimplePacket(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'simple_packet'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeSimplePacket(value: SimplePacketInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenSimplePacket(value, undefined));
-    writeSimplePacket(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'simple_packet'); }
-}
-/** Codec object for simple_packet. */
-export const SimplePacketCodec: Codec<SimplePacket, SimplePacketInit> = {
-  info: SimplePacketInfo,
-  decode: decodeSimplePacket,
-  encode: encodeSimplePacket,
-  encodeInto: encodeSimplePacketInto,
-  encodedLength: encodedLengthSimplePacket,
-  toJson: (v) => toJsonSimplePacket(v),
-  fromJson: (j) => fromJsonSimplePacket(j),
 };
 
 /**
@@ -1554,47 +1308,6 @@ export const InterfaceStatisticsInfo: TypeInfo = {
     { id: 'options', name: 'options', kind: 'user', type: () => OptionsInfo, size: 'eos', doc: "Statistics options (isb_starttime 2, isb_ifrecv 4, isb_ifdrop 5, ...)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeInterfaceStatistics(bytes, offset),
-  encode: (value: unknown) => encodeInterfaceStatistics(value as InterfaceStatisticsInit),
-  toJson: (value: unknown) => toJsonInterfaceStatistics(value as InterfaceStatistics),
-  fromJson: (json: unknown) => fromJsonInterfaceStatistics(json),
-};
-
-/** Decodes one interface_statistics at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeInterfaceStatistics(bytes: Uint8Array, offset = 0): Decoded<InterfaceStatistics> {
-  const i = inputFor(bytes, offset);
-  try { const value = readInterfaceStatistics(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'interface_statistics'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthInterfaceStatistics(value: InterfaceStatisticsInit): number {
-  try { return lenInterfaceStatistics(value, undefined); } catch (e) { throw within(e, 'interface_statistics'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeInterfaceStatisticsInto(value: InterfaceStatisticsInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenInterfaceStatistics(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeInterfaceStatistics(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'interface_statistics'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeInterfaceStatistics(value: InterfaceStatisticsInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenInterfaceStatistics(value, undefined));
-    writeInterfaceStatistics(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'interface_statistics'); }
-}
-/** Codec object for interface_statistics. */
-export const InterfaceStatisticsCodec: Codec<InterfaceStatistics, InterfaceStatisticsInit> = {
-  info: InterfaceStatisticsInfo,
-  decode: decodeInterfaceStatistics,
-  encode: encodeInterfaceStatistics,
-  encodeInto: encodeInterfaceStatisticsInto,
-  encodedLength: encodedLengthInterfaceStatistics,
-  toJson: (v) => toJsonInterfaceStatistics(v),
-  fromJson: (j) => fromJsonInterfaceStatistics(j),
 };
 
 /**
@@ -1685,47 +1398,6 @@ export const OptionsInfo: TypeInfo = {
     { id: 'entries', name: 'entries', kind: 'user', type: () => OptionInfo, repeat: 'eos', doc: "Options in order; the last one is normally opt_endofopt (code 0)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeOptions(bytes, offset),
-  encode: (value: unknown) => encodeOptions(value as OptionsInit),
-  toJson: (value: unknown) => toJsonOptions(value as Options),
-  fromJson: (json: unknown) => fromJsonOptions(json),
-};
-
-/** Decodes one options at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeOptions(bytes: Uint8Array, offset = 0): Decoded<Options> {
-  const i = inputFor(bytes, offset);
-  try { const value = readOptions(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'options'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthOptions(value: OptionsInit): number {
-  try { return lenOptions(value, undefined); } catch (e) { throw within(e, 'options'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeOptionsInto(value: OptionsInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenOptions(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeOptions(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'options'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeOptions(value: OptionsInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenOptions(value, undefined));
-    writeOptions(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'options'); }
-}
-/** Codec object for options. */
-export const OptionsCodec: Codec<Options, OptionsInit> = {
-  info: OptionsInfo,
-  decode: decodeOptions,
-  encode: encodeOptions,
-  encodeInto: encodeOptionsInto,
-  encodedLength: encodedLengthOptions,
-  toJson: (v) => toJsonOptions(v),
-  fromJson: (j) => fromJsonOptions(j),
 };
 
 /**
@@ -1872,46 +1544,5 @@ export const OptionInfo: TypeInfo = {
     { id: 'padding', name: 'padding', kind: 'bytes', size: 'expr', doc: "Padding to 32 bits." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeOption(bytes, offset),
-  encode: (value: unknown) => encodeOption(value as OptionInit),
-  toJson: (value: unknown) => toJsonOption(value as Option),
-  fromJson: (json: unknown) => fromJsonOption(json),
-};
-
-/** Decodes one option at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeOption(bytes: Uint8Array, offset = 0): Decoded<Option> {
-  const i = inputFor(bytes, offset);
-  try { const value = readOption(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'option'); }
-}
-/** Exact encoded length of `value` in bytes. */
-export function encodedLengthOption(value: OptionInit): number {
-  try { return lenOption(value, undefined); } catch (e) { throw within(e, 'option'); }
-}
-/** Encodes `value` into `buf` at `offset`; returns the bytes written. Derived fields are computed unless given. */
-export function encodeOptionInto(value: OptionInit, buf: Uint8Array, offset = 0): number {
-  try {
-    const n = lenOption(value, undefined);
-    if (offset < 0 || offset + n > buf.length) throw new EncodeError('', `needs ${n} bytes at offset ${offset}, buffer has ${buf.length}`);
-    writeOption(buf, offset, value, undefined);
-    return n;
-  } catch (e) { throw within(e, 'option'); }
-}
-/** Encodes `value` into a new Uint8Array. Derived fields are computed unless given. */
-export function encodeOption(value: OptionInit): Uint8Array {
-  try {
-    const buf = new Uint8Array(lenOption(value, undefined));
-    writeOption(buf, 0, value, undefined);
-    return buf;
-  } catch (e) { throw within(e, 'option'); }
-}
-/** Codec object for option. */
-export const OptionCodec: Codec<Option, OptionInit> = {
-  info: OptionInfo,
-  decode: decodeOption,
-  encode: encodeOption,
-  encodeInto: encodeOptionInto,
-  encodedLength: encodedLengthOption,
-  toJson: (v) => toJsonOption(v),
-  fromJson: (j) => fromJsonOption(j),
 };
 
