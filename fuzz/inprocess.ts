@@ -167,7 +167,7 @@ export function checkRoundTrip(target: DecoderTarget, value: unknown): Violation
   if (!t.toJson || !t.fromJson) return null;
   let again: Uint8Array;
   try { again = t.encode!(t.fromJson(t.toJson(d.value))); } catch (e) { return v(`decoded value does not re-encode via JSON: ${describeError(e)}`); }
-  if (toHex(again) !== toHex(bytes)) return v(`re-encoding gives ${toHex(again).slice(0, 120)}`);
+  if (toHex(again) !== toHex(bytes)) return v(`decode(encode(x)) re-encodes to different bytes (${again.length} vs ${bytes.length}) :: ${toHex(again).slice(0, 120)}`);
   return null;
 }
 
@@ -202,7 +202,7 @@ export function minimise(input: Uint8Array, stillFails: (b: Uint8Array) => boole
 }
 
 export function signature(v: Violation): string {
-  return `${v.target}|${v.property}|${v.detail.replace(/@.*$/, '').replace(/\d+/g, 'N')}`;
+  return `${v.target}|${v.property}|${v.detail.replace(/ @ .*$/, '').replace(/ :: .*$/, '').replace(/\d+/g, 'N')}`;
 }
 
 /** Write a crasher vector file (json with hex and the error); returns its path, or null if one with the same signature exists. */
@@ -252,7 +252,7 @@ export interface InProcessStats {
   perTarget: Map<string, { inputs: number; violations: number }>;
 }
 
-interface Pool { target: DecoderTarget; seeds: Uint8Array[]; values: fc.Arbitrary<unknown> | null; malformed: fc.Arbitrary<{ bytes: Uint8Array }> | null }
+interface Pool { target: DecoderTarget; seeds: Uint8Array[]; values: fc.Arbitrary<Record<string, unknown>> | null; malformed: fc.Arbitrary<{ bytes: Uint8Array }> | null }
 
 function buildPools(targets: DecoderTarget[]): Pool[] {
   const nested = nestedSeeds();
@@ -266,7 +266,7 @@ function buildPools(targets: DecoderTarget[]): Pool[] {
     const proto = target.proto ? protocols.find((p) => p.proto === target.proto) : undefined;
     const seedsV = proto ? vectorValues(proto) : (nested.get(target.info) ?? []);
     const valid = target.info.encode ? validArb(target.info, seedsV) : null;
-    const strategies = target.info.encode ? typeStrategies(target.info, seedsV) : new Map();
+    const strategies = target.info.encode ? typeStrategies(target.info, seedsV) : new Map<string, fc.Arbitrary<{ bytes: Uint8Array }>>();
     const seeds: Uint8Array[] = [...(target.proto ? hexByProto.get(target.proto) ?? [] : [])];
     for (const s of seedsV) { try { seeds.push(target.info.encode!(s)); } catch { /* skip */ } }
     if (seeds.length === 0) seeds.push(new Uint8Array(target.info.minSize));

@@ -203,6 +203,13 @@ class Runner {
     } finally {
       for (const h of r.held) h.close();
     }
+    if (outcome.kind === 'violation' || outcome.kind === 'hang') {
+      // A dying process may still accept connections for a moment: confirm it is still there.
+      await new Promise((res) => setTimeout(res, 100));
+      try { (await Conn.open(this.o.target, new Recorder(false), true, this.o.connectTimeoutMs ?? 1000)).close(); } catch (e) {
+        outcome = { kind: 'crash', detail: `${(e as Error).message} (after: ${outcome.detail})` };
+      }
+    }
     if (this.spawned) {
       // A process that exits is a crash whatever the probe saw.
       const exit = await this.spawned.exitedWithin(outcome.kind === 'pass' ? 0 : 100);
