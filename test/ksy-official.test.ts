@@ -43,7 +43,10 @@ function listVectors(): string[] {
   for (const fam of fs.readdirSync(vectorRoot, { withFileTypes: true })) {
     if (!fam.isDirectory()) continue;
     for (const f of fs.readdirSync(path.join(vectorRoot, fam.name))) {
-      if (f.endsWith('.json')) out.push(path.join(vectorRoot, fam.name, f));
+      if (!f.endsWith('.json')) continue;
+      // Conformance vectors only: fuzz findings (test/vectors/fuzz-crashers) have neither json nor error.
+      const v = JSON.parse(fs.readFileSync(path.join(vectorRoot, fam.name, f), 'utf8'));
+      if (v.json || v.error) out.push(path.join(vectorRoot, fam.name, f));
     }
   }
   return out.sort();

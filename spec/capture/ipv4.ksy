@@ -66,8 +66,7 @@ seq:
     doc: Destination address.
   - id: options
     size: ihl * 4 - 20
-    type: options
-    doc: Header options (0 to 40 bytes).
+    doc: Header options (0 to 40 bytes), kept raw so a malformed option never hides the packet's data; decode them with the `options` type (peerwire choice).
   - id: body
     size: 'total_length <= _io.size ? total_length - ihl * 4 : _io.size - ihl * 4'
     doc: Packet data up to `total_length`, or up to the end of the capture when it was cut.

@@ -66,8 +66,7 @@ seq:
     doc: Urgent pointer.
   - id: options
     size: data_offset * 4 - 20
-    type: options
-    doc: Header options (0 to 40 bytes).
+    doc: Header options (0 to 40 bytes), kept raw so a malformed option never hides the packet's data; decode them with the `options` type (peerwire choice).
   - id: body
     size-eos: true
     doc: Segment data.
