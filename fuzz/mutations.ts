@@ -128,7 +128,7 @@ const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe, 0x0a, 0x0d, 0x20, 0x22,
 /** Byte-level havoc: a few random flips, interesting bytes, inserts, deletes and duplications. */
 export function havocBytes(b: Uint8Array, seed: number, rounds = 1 + (seed % 4)): Uint8Array {
   const r = xorshift(seed);
-  let cur = Uint8Array.from(b);
+  let cur: Uint8Array = Uint8Array.from(b);
   for (let k = 0; k < rounds; k++) {
     const op = r() % 7;
     const at = cur.length ? r() % cur.length : 0;
