@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { protocols } from '../src/codecs/index.gen.ts';
-import { fromHex, pickByShape, type TypeInfo } from '../src/runtime/index.ts';
+import { fromHex, withoutDerived } from '../src/runtime/index.ts';
 import { compileKsyWithKaitai, specForProto } from '../test/support/kaitai-oracle.ts';
 import { hand } from './handwritten.ts';
 import { sample } from './samples.ts';
@@ -19,26 +19,6 @@ const s = sample(proto);
 const msg = fromHex(s.hex);
 const len = msg.length;
 
-/** Encoder input as a user writes it: derived fields left out. */
-function stripDerived(json: unknown, t: TypeInfo): unknown {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) return json;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
-    const f = t.fields.find((x) => x.name === k);
-    if (!f || f.derived) continue;
-    const sub = (x: unknown): unknown => {
-      if (f.type) return stripDerived(x, f.type());
-      if (f.cases && x && typeof x === 'object') {
-        const types = [...f.cases.map((c) => c.type()), ...(f.fallback ? [f.fallback()] : [])];
-        const i = pickByShape(x, types);
-        return i >= 0 ? stripDerived(x, types[i]!) : x;
-      }
-      return x;
-    };
-    out[k] = Array.isArray(v) ? v.map(sub) : sub(v);
-  }
-  return out;
-}
 
 /** Decoded values escape into a ring, as in real use (otherwise V8 may elide the allocations of one implementation and not another). */
 const ring: unknown[] = new Array(1024).fill(null);
@@ -105,7 +85,7 @@ async function main(): Promise<void> {
       };
     }
   } else {
-    const init = p!.codec.fromJson(stripDerived(s.json, p!.codec.info));
+    const init = p!.codec.fromJson(withoutDerived(s.json, p!.codec.info));
     const decoded = p!.codec.decode(msg).value;
     if (impl === 'ours') {
       const encode = p!.codec.encode;

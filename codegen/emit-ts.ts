@@ -1466,7 +1466,7 @@ export class TsEmitter {
   }
 }
 
-const RESERVED = new Set(['Record', 'Partial', 'Required', 'Readonly', 'Promise', 'Date', 'Symbol', 'BigInt', 'Function', 'JSON', 'Math', 'Boolean', 'Pick', 'Omit', 'Iterator', 'Input', 'Output', 'DecodeError', 'EncodeError', 'Codec', 'Decoded', 'TypeInfo', 'FieldInfo', 'ProtocolInfo', 'Array', 'Object', 'String', 'Number', 'Error', 'Map', 'Set', 'Uint8Array']);
+const RESERVED = new Set(['Record', 'Partial', 'Required', 'Readonly', 'Promise', 'Date', 'Symbol', 'BigInt', 'Function', 'JSON', 'Math', 'Boolean', 'Pick', 'Omit', 'Iterator', 'Input', 'DecodeError', 'EncodeError', 'Codec', 'Decoded', 'TypeInfo', 'FieldInfo', 'ProtocolInfo', 'Array', 'Object', 'String', 'Number', 'Error', 'Map', 'Set', 'Uint8Array']);
 
 /** Fold constant offsets the emitter builds up (`p + 2 + 1` -> `p + 3`, `p + 0` -> `p`) so the output reads like hand-written code. */
 function tidyOffsets(src: string): string {

@@ -43,20 +43,6 @@ export function dataView(b: Uint8Array): DataView {
   return v;
 }
 
-/** Write position over one output buffer. Integers up to 32 bits are written bytewise; the DataView (64-bit, floats) is made on first use. */
-export class Output {
-  readonly b: Uint8Array;
-  pos: number;
-  private view: DataView | undefined;
-  constructor(b: Uint8Array, pos = 0) {
-    this.b = b;
-    this.pos = pos;
-  }
-  get dv(): DataView {
-    return (this.view ??= new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength));
-  }
-}
-
 /** Result of a decode: the value and how many bytes it consumed. */
 export interface Decoded<T> {
   value: T;

@@ -1,6 +1,7 @@
 /** Conversions between the JSON form (docs/conventions.md) and encoder input, with field paths in errors. */
 import { EncodeError } from './errors.ts';
 import { fromHex, toHex } from './hex.ts';
+import type { TypeInfo } from './types.ts';
 
 export function jsonObject(j: unknown, path: string): Record<string, unknown> {
   if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new EncodeError(path, `expected an object, got ${Array.isArray(j) ? 'array' : j === null ? 'null' : typeof j}`);
@@ -78,4 +79,28 @@ export function pickByShape(v: unknown, infos: readonly { fields: readonly { nam
     if (score > bestScore) (best = k), (bestScore = score);
   });
   return best;
+}
+
+/**
+ * The JSON form without its derived fields (lengths, counts): what a user writes to get canonical
+ * bytes, since the encoder then computes those fields itself. Also drops instances and `…Name` keys.
+ */
+export function withoutDerived(json: unknown, t: TypeInfo): unknown {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return json;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
+    const f = t.fields.find((x) => x.name === k);
+    if (!f || f.derived) continue;
+    const sub = (x: unknown): unknown => {
+      if (f.type) return withoutDerived(x, f.type());
+      if (f.cases && x && typeof x === 'object') {
+        const types = [...f.cases.map((c) => c.type()), ...(f.fallback ? [f.fallback()] : [])];
+        const i = pickByShape(x, types);
+        return i >= 0 ? withoutDerived(x, types[i]!) : x;
+      }
+      return x;
+    };
+    out[k] = Array.isArray(v) ? v.map(sub) : sub(v);
+  }
+  return out;
 }
