@@ -82,7 +82,7 @@ describe('live fuzzer against broken peers (loopback)', () => {
     const port = await freePort();
     const { report: r } = await runCampaign({
       proto: 'gossip-api', target: { host: '127.0.0.1', port }, spawn: peer(port, 'hang-partial'),
-      timeSec: 10, seed: 7, probeTimeoutMs: 250, shrinkTimeSec: 7, reportPath: join(work, 'hang.json'),
+      timeSec: 10, seed: 7, probeTimeoutMs: 400, shrinkTimeSec: 8, reportPath: join(work, 'hang.json'),
     });
     expect(r.failures).toHaveLength(1);
     const f = r.failures[0]!;
