@@ -868,7 +868,11 @@ export class TsEmitter {
     t.seq.forEach((a, j) => {
       if (!optionalTerminator(a)) return;
       const rest = lens.slice(j + 1);
-      L.line(`if (${lens[j]} > 0${rest.length ? ` && ${rest.join(' + ')} === 0` : ''}) n -= 1; // '${a.id}': no terminator when nothing follows`);
+      // The last element's terminator is left out when nothing follows and the element is not
+      // empty (an empty element without its terminator would vanish on decode).
+      const last = a.repeat.kind === 'none' ? `_${a.name}` : `_${a.name}[_${a.name}.length - 1]`;
+      const lastHasContent = `${a.repeat.kind === 'none' ? '' : `_${a.name}.length > 0 && `}${this.elemLen(t, a, `${last}!`, 'undefined', undefined, true)} > 0`;
+      L.line(`if (${lens[j]} > 0${rest.length ? ` && ${rest.join(' + ')} === 0` : ''} && ${lastHasContent}) n -= 1; // '${a.id}': no terminator when nothing follows`);
     });
     L.line('return n;');
     L.close();
@@ -1202,7 +1206,7 @@ export class TsEmitter {
       L.line(`if (p - ${start} > ${fixedExtent}) throw new EncodeError(${label}, \`encodes to \${p - ${start}} bytes, the field size is \${${fixedExtent}}\`);`);
       L.line(`p = padTo(b, p, ${start} + ${fixedExtent}, ${a.padRight ?? 0});`);
     }
-    if (a.extent.kind === 'term' && a.extent.consume && !a.extent.include) L.line(`${follows ? `if (${follows}) ` : ''}b[p++] = ${a.extent.term};`);
+    if (a.extent.kind === 'term' && a.extent.consume && !a.extent.include) L.line(`${follows ? `if (${follows} || p === ${start}) ` : ''}b[p++] = ${a.extent.term};`);
   }
 
   // ---------------------------------------------------------------- JSON
@@ -1324,17 +1328,25 @@ export class TsEmitter {
     if (a.enumKey) parts.push(`enumLabels: ${this.enumLabels(a.enumKey)}`);
     if (a.extent.kind === 'size') {
       const c = constInt(a.extent.size, this.schema, t);
-      parts.push(c !== null && !this.isDeriveTarget(t, a) ? `size: ${c}` : `size: 'expr'`);
+      parts.push(c !== null && !this.isDeriveTarget(t, a) ? `size: ${c}` : `size: 'expr', sizeExpr: ${JSON.stringify(showExpr(a.extent.size))}`);
     }
     if (a.extent.kind === 'eos') parts.push(`size: 'eos'`);
     if (a.extent.kind === 'term') parts.push(`terminator: ${a.extent.term}`);
     if (a.repeat.kind !== 'none') parts.push(`repeat: '${a.repeat.kind}'`);
+    if (a.repeat.kind === 'expr') parts.push(`countExpr: ${JSON.stringify(showExpr(a.repeat.count))}`);
+    if (a.repeat.kind === 'until') parts.push(`until: ${JSON.stringify(showExpr(a.repeat.cond))}`);
     if (a.cond) parts.push('optional: true');
     if (a.defaultValue !== null) parts.push(`defaultValue: ${a.defaultValue}`);
     if (a.derive) parts.push(`derived: ${a.derive.kind === 'expr' ? `'expr'` : `{ kind: '${a.derive.kind}', target: '${camel(a.derive.target)}' }`}`);
     if (a.valid) {
       const v = a.valid;
-      const c = (e: Expr | null) => (e ? constInt(e, this.schema, t) : null);
+      // Integer constants, and string literals (text fields), as JSON values.
+      const c = (e: Expr | null): string | null => {
+        if (!e) return null;
+        if (e.k === 'str') return JSON.stringify(e.v);
+        const n = constInt(e, this.schema, t);
+        return n === null ? null : String(n);
+      };
       if (v.kind === 'range') parts.push(`valid: { min: ${c(v.min) ?? 'undefined'}, max: ${c(v.max) ?? 'undefined'} }`);
       else if (v.kind === 'eq') parts.push(`valid: { eq: ${c(v.v) ?? 'undefined'} }`);
       else if (v.kind === 'any-of') parts.push(`valid: { anyOf: [${v.vs.map((x) => c(x)).filter((x) => x !== null).join(', ')}] }`);

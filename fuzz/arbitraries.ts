@@ -38,8 +38,9 @@ function intArb(f: FieldInfo): fc.Arbitrary<number | bigint> {
   let lo = f.signed ? -(2 ** (8 * w - 1)) : 0;
   let hi = f.signed ? 2 ** (8 * w - 1) - 1 : 2 ** (8 * w) - 1;
   const v = f.valid;
-  if (v?.eq !== undefined) return fc.constant(v.eq);
-  if (v?.anyOf && v.anyOf.length > 0) return fc.constantFrom(...v.anyOf);
+  if (typeof v?.eq === 'number') return fc.constant(v.eq);
+  const anyOf = (v?.anyOf ?? []).filter((x): x is number => typeof x === 'number');
+  if (anyOf.length > 0) return fc.constantFrom(...anyOf);
   if (v?.min !== undefined) lo = Math.max(lo, v.min);
   if (v?.max !== undefined) hi = Math.min(hi, v.max);
   const range = fc.integer({ min: lo, max: hi });
@@ -64,6 +65,10 @@ function charArb(encoding: string | undefined, terminator: number | undefined): 
 }
 
 function strArb(f: FieldInfo, o: Required<GenOptions>): fc.Arbitrary<string> {
+  // Text fields constrained to literals (e.g. a command word) take one of them.
+  if (typeof f.valid?.eq === 'string') return fc.constant(f.valid.eq);
+  const words = (f.valid?.anyOf ?? []).filter((x): x is string => typeof x === 'string');
+  if (words.length > 0) return fc.constantFrom(...words);
   const ch = charArb(f.encoding, f.terminator);
   if (typeof f.size === 'number') {
     if (f.encoding === 'UTF-8') return fc.array(fc.integer({ min: 0x20, max: 0x7e }), { minLength: f.size, maxLength: f.size }).map((a) => String.fromCharCode(...a));

@@ -29,12 +29,18 @@ export interface FieldInfo {
   enumLabels?: Readonly<Record<number, string>>;
   /** A constant size, or how the size is known. */
   size?: number | 'expr' | 'eos';
+  /** The ksy size expression when `size` is 'expr'. */
+  sizeExpr?: string;
+  /** The ksy count expression of `repeat: expr`. */
+  countExpr?: string;
+  /** The ksy condition of `repeat: until`. */
+  until?: string;
   terminator?: number;
   repeat?: 'expr' | 'eos' | 'until';
   optional?: boolean;
   defaultValue?: number;
   derived?: 'expr' | { kind: 'size-of' | 'count-of'; target: string };
-  valid?: { min?: number; max?: number; eq?: number; anyOf?: number[]; inEnum?: boolean; expr?: string };
+  valid?: { min?: number; max?: number; eq?: number | string; anyOf?: (number | string)[]; inEnum?: boolean; expr?: string };
   doc?: string;
 }
 

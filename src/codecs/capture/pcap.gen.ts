@@ -488,7 +488,7 @@ export const PcapRecordInfo: TypeInfo = {
     { id: 'ts_frac', name: 'tsFrac', kind: 'int', width: 4, signed: false, doc: "Sub-second part of the timestamp in microseconds or nanoseconds (see `is_nanosecond`)." },
     { id: 'captured_length', name: 'capturedLength', kind: 'int', width: 4, signed: false, derived: { kind: 'size-of', target: 'data' }, doc: "Number of bytes stored in this record (at most the snap length)." },
     { id: 'original_length', name: 'originalLength', kind: 'int', width: 4, signed: false, doc: "Length of the packet on the wire; larger than `captured_length` when it was cut." },
-    { id: 'data', name: 'data', kind: 'bytes', size: 'expr', doc: "The captured bytes, starting with the link-layer header." },
+    { id: 'data', name: 'data', kind: 'bytes', size: 'expr', sizeExpr: "captured_length", doc: "The captured bytes, starting with the link-layer header." },
   ] as FieldInfo[],
   instances: [],
 };

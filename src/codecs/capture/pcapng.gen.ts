@@ -216,7 +216,7 @@ export const PcapngInfo: TypeInfo = {
     { id: 'first_block_type', name: 'firstBlockType', kind: 'contents', contents: [10, 13, 13, 10], doc: "Block type of the first Section Header Block." },
     { id: 'first_block_length_raw', name: 'firstBlockLengthRaw', kind: 'int', width: 4, signed: false, derived: { kind: 'size-of', target: 'firstSection' }, doc: "Total length of the first Section Header Block, read big-endian (byte-swap it for a little-endian file)." },
     { id: 'byte_order_magic', name: 'byteOrderMagic', kind: 'int', width: 4, signed: false, valid: { anyOf: [439041101, 1295788826] }, doc: "Byte-order magic read big-endian; 0x1A2B3C4D means a big-endian section, 0x4D3C2B1A little-endian." },
-    { id: 'first_section', name: 'firstSection', kind: 'user', type: () => SectionHeaderRestInfo, size: 'expr', doc: "Rest of the first Section Header Block body (after the byte-order magic)." },
+    { id: 'first_section', name: 'firstSection', kind: 'user', type: () => SectionHeaderRestInfo, size: 'expr', sizeExpr: "(((byte_order_magic == 439041101) ? first_block_length_raw : (((((first_block_length_raw % 256) * 16777216) + (((first_block_length_raw / 256) % 256) * 65536)) + (((first_block_length_raw / 65536) % 256) * 256)) + (first_block_length_raw / 16777216))) - 16)", doc: "Rest of the first Section Header Block body (after the byte-order magic)." },
     { id: 'first_trailing_length_raw', name: 'firstTrailingLengthRaw', kind: 'int', width: 4, signed: false, doc: "Repeated total length of the first Section Header Block, read big-endian." },
     { id: 'blocks', name: 'blocks', kind: 'user', type: () => BlockInfo, repeat: 'eos', doc: "All following blocks, including the Section Header Blocks of later sections." },
   ] as FieldInfo[],
@@ -491,7 +491,7 @@ export const BlockInfo: TypeInfo = {
   fields: [
     { id: 'block_type', name: 'blockType', kind: 'int', width: 4, signed: false, enumLabels: BlockTypeLabels, doc: "Block type code; types with the most significant bit set are for local use." },
     { id: 'block_length', name: 'blockLength', kind: 'int', width: 4, signed: false, derived: { kind: 'size-of', target: 'body' }, valid: { expr: "((_ >= 12) and ((_ % 4) == 0))" }, doc: "Total length of the block in bytes, both length fields included." },
-    { id: 'body', name: 'body', kind: 'switch', on: "block_type", cases: [{ match: 168627466, type: () => SectionHeaderInfo }, { match: 1, type: () => InterfaceDescriptionInfo }, { match: 6, type: () => EnhancedPacketInfo }, { match: 3, type: () => SimplePacketInfo }, { match: 5, type: () => InterfaceStatisticsInfo }], size: 'expr', doc: "Block body, padded to 32 bits. Unknown block types keep the raw bytes." },
+    { id: 'body', name: 'body', kind: 'switch', on: "block_type", cases: [{ match: 168627466, type: () => SectionHeaderInfo }, { match: 1, type: () => InterfaceDescriptionInfo }, { match: 6, type: () => EnhancedPacketInfo }, { match: 3, type: () => SimplePacketInfo }, { match: 5, type: () => InterfaceStatisticsInfo }], size: 'expr', sizeExpr: "(block_length - 12)", doc: "Block body, padded to 32 bits. Unknown block types keep the raw bytes." },
     { id: 'trailing_length', name: 'trailingLength', kind: 'int', width: 4, signed: false, valid: { expr: "(_ == block_length)" }, doc: "Copy of `block_length`." },
   ] as FieldInfo[],
   instances: [],
@@ -1049,8 +1049,8 @@ export const EnhancedPacketInfo: TypeInfo = {
     { id: 'timestamp_low', name: 'timestampLow', kind: 'int', width: 4, signed: false, doc: "Lower 32 bits of the timestamp." },
     { id: 'captured_length', name: 'capturedLength', kind: 'int', width: 4, signed: false, derived: { kind: 'size-of', target: 'data' }, doc: "Number of packet bytes stored." },
     { id: 'original_length', name: 'originalLength', kind: 'int', width: 4, signed: false, doc: "Length of the packet on the wire." },
-    { id: 'data', name: 'data', kind: 'bytes', size: 'expr', doc: "Captured bytes, starting with the link-layer header." },
-    { id: 'padding', name: 'padding', kind: 'bytes', size: 'expr', doc: "Padding of the data to 32 bits." },
+    { id: 'data', name: 'data', kind: 'bytes', size: 'expr', sizeExpr: "captured_length", doc: "Captured bytes, starting with the link-layer header." },
+    { id: 'padding', name: 'padding', kind: 'bytes', size: 'expr', sizeExpr: "((4 - (captured_length % 4)) % 4)", doc: "Padding of the data to 32 bits." },
     { id: 'options', name: 'options', kind: 'user', type: () => OptionsInfo, size: 'eos', doc: "Packet options (epb_flags 2, epb_hash 3, epb_dropcount 4, ...)." },
   ] as FieldInfo[],
   instances: [],
@@ -1178,7 +1178,7 @@ export const SimplePacketInfo: TypeInfo = {
   params: [],
   fields: [
     { id: 'original_length', name: 'originalLength', kind: 'int', width: 4, signed: false, derived: { kind: 'size-of', target: 'data' }, doc: "Length of the packet on the wire." },
-    { id: 'data', name: 'data', kind: 'bytes', size: 'expr', doc: "Captured bytes (min of the original length and what the block holds; a packet cut by the snap length keeps its padding bytes)." },
+    { id: 'data', name: 'data', kind: 'bytes', size: 'expr', sizeExpr: "((original_length <= (_io.size - 4)) ? original_length : (_io.size - 4))", doc: "Captured bytes (min of the original length and what the block holds; a packet cut by the snap length keeps its padding bytes)." },
     { id: 'padding', name: 'padding', kind: 'bytes', size: 'eos', doc: "Padding to 32 bits." },
   ] as FieldInfo[],
   instances: [],
@@ -1540,8 +1540,8 @@ export const OptionInfo: TypeInfo = {
   fields: [
     { id: 'code', name: 'code', kind: 'int', width: 2, signed: false, doc: "Option code (0 opt_endofopt, 1 opt_comment, block-specific codes from 2)." },
     { id: 'length', name: 'length', kind: 'int', width: 2, signed: false, derived: { kind: 'size-of', target: 'value' }, doc: "Length of the value without padding." },
-    { id: 'value', name: 'value', kind: 'bytes', size: 'expr', doc: "Option value." },
-    { id: 'padding', name: 'padding', kind: 'bytes', size: 'expr', doc: "Padding to 32 bits." },
+    { id: 'value', name: 'value', kind: 'bytes', size: 'expr', sizeExpr: "length", doc: "Option value." },
+    { id: 'padding', name: 'padding', kind: 'bytes', size: 'expr', sizeExpr: "((4 - (length % 4)) % 4)", doc: "Padding to 32 bits." },
   ] as FieldInfo[],
   instances: [],
 };

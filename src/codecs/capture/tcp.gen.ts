@@ -314,7 +314,7 @@ export const TcpInfo: TypeInfo = {
     { id: 'window', name: 'window', kind: 'int', width: 2, signed: false, doc: "Receive window." },
     { id: 'checksum', name: 'checksum', kind: 'int', width: 2, signed: false, doc: "Checksum over a pseudo-header, header and data (not verified on decode)." },
     { id: 'urgent_pointer', name: 'urgentPointer', kind: 'int', width: 2, signed: false, doc: "Urgent pointer." },
-    { id: 'options', name: 'options', kind: 'bytes', size: 'expr', doc: "Header options (0 to 40 bytes), kept raw so a malformed option never hides the packet's data; decode them with the `options` type (peerwire choice)." },
+    { id: 'options', name: 'options', kind: 'bytes', size: 'expr', sizeExpr: "((data_offset * 4) - 20)", doc: "Header options (0 to 40 bytes), kept raw so a malformed option never hides the packet's data; decode them with the `options` type (peerwire choice)." },
     { id: 'body', name: 'body', kind: 'bytes', size: 'eos', doc: "Segment data." },
   ] as FieldInfo[],
   instances: [],
@@ -983,7 +983,7 @@ export const TlvInfo: TypeInfo = {
   params: [],
   fields: [
     { id: 'length', name: 'length', kind: 'int', width: 1, signed: false, derived: { kind: 'size-of', target: 'data' }, valid: { min: 2, max: undefined }, doc: "Length of the option including the kind and length bytes." },
-    { id: 'data', name: 'data', kind: 'bytes', size: 'expr', doc: "Option data." },
+    { id: 'data', name: 'data', kind: 'bytes', size: 'expr', sizeExpr: "(length - 2)", doc: "Option data." },
   ] as FieldInfo[],
   instances: [],
   decode: (bytes: Uint8Array, offset?: number) => decodeTlv(bytes, offset),

@@ -168,7 +168,7 @@ export const UdpInfo: TypeInfo = {
     { id: 'dst_port', name: 'dstPort', kind: 'int', width: 2, signed: false, doc: "Destination port." },
     { id: 'length', name: 'length', kind: 'int', width: 2, signed: false, derived: { kind: 'size-of', target: 'body' }, valid: { min: 8, max: undefined }, doc: "Length of header and data in bytes." },
     { id: 'checksum', name: 'checksum', kind: 'int', width: 2, signed: false, doc: "Checksum over a pseudo-header, header and data; 0 means none (IPv4 only)." },
-    { id: 'body', name: 'body', kind: 'bytes', size: 'expr', doc: "Datagram data." },
+    { id: 'body', name: 'body', kind: 'bytes', size: 'expr', sizeExpr: "((length <= _io.size) ? (length - 8) : (_io.size - 8))", doc: "Datagram data." },
     { id: 'trailer', name: 'trailer', kind: 'bytes', size: 'eos', doc: "Bytes after `length` inside the IP payload, normally empty." },
   ] as FieldInfo[],
   instances: ['isTruncated'],

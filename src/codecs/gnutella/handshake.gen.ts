@@ -118,7 +118,7 @@ export const GnutellaHandshakeInfo: TypeInfo = {
   params: [],
   fields: [
     { id: 'start_line', name: 'startLine', kind: 'user', type: () => LineInfo, doc: "Request or status line, e.g. `GNUTELLA CONNECT/0.6`, `GNUTELLA/0.6 503 Too many leaf connections (300 max)`, `GNUTELLA OK`." },
-    { id: 'headers', name: 'headers', kind: 'user', type: () => LineInfo, repeat: 'until', doc: "Header lines (`Name: value`), ending with (and including) the empty line that ends the block." },
+    { id: 'headers', name: 'headers', kind: 'user', type: () => LineInfo, repeat: 'until', until: "_.is_blank", doc: "Header lines (`Name: value`), ending with (and including) the empty line that ends the block." },
   ] as FieldInfo[],
   instances: [],
   decode: (bytes: Uint8Array, offset?: number) => decodeGnutellaHandshake(bytes, offset),

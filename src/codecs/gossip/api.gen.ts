@@ -199,7 +199,7 @@ export const GossipApiInfo: TypeInfo = {
   fields: [
     { id: 'size', name: 'size', kind: 'int', width: 2, signed: false, derived: { kind: 'size-of', target: 'body' }, valid: { min: 4, max: 65535 }, doc: "Length of the whole message in bytes, this header included (4..65535)." },
     { id: 'type', name: 'type', kind: 'int', width: 2, signed: false, enumLabels: MsgTypeLabels, doc: "Message type code." },
-    { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 500, type: () => AnnounceInfo }, { match: 501, type: () => NotifyInfo }, { match: 502, type: () => NotificationInfo }, { match: 503, type: () => ValidationInfo }], size: 'expr', doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
+    { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 500, type: () => AnnounceInfo }, { match: 501, type: () => NotifyInfo }, { match: 502, type: () => NotificationInfo }, { match: 503, type: () => ValidationInfo }], size: 'expr', sizeExpr: "(size - 4)", doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
   ] as FieldInfo[],
   instances: [],
   decode: (bytes: Uint8Array, offset?: number) => decodeGossipApi(bytes, offset),

@@ -214,7 +214,7 @@ export const GossipOverlayInfo: TypeInfo = {
   fields: [
     { id: 'size', name: 'size', kind: 'int', width: 2, signed: false, derived: { kind: 'size-of', target: 'body' }, valid: { min: 4, max: 65535 }, doc: "Length of the whole message in bytes, this header included (4..65535)." },
     { id: 'type', name: 'type', kind: 'int', width: 2, signed: false, enumLabels: MsgTypeLabels, doc: "Message type code." },
-    { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 510, type: () => InitInfo }, { match: 511, type: () => PopulateInfo }, { match: 512, type: () => ConnectInfo }, { match: 513, type: () => DisconnectInfo }, { match: 514, type: () => NeighborsInfo }], size: 'expr', doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
+    { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 510, type: () => InitInfo }, { match: 511, type: () => PopulateInfo }, { match: 512, type: () => ConnectInfo }, { match: 513, type: () => DisconnectInfo }, { match: 514, type: () => NeighborsInfo }], size: 'expr', sizeExpr: "(size - 4)", doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
   ] as FieldInfo[],
   instances: [],
   decode: (bytes: Uint8Array, offset?: number) => decodeGossipOverlay(bytes, offset),

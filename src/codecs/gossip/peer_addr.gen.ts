@@ -138,7 +138,7 @@ export const PeerAddrInfo: TypeInfo = {
     { id: 'reserved_flags', name: 'reservedFlags', kind: 'bits', bits: 7, defaultValue: 0, doc: "Flag bits 7..1, reserved (peerwire-defined); ignored on decode, written as zero." },
     { id: 'is_ipv6', name: 'isIpv6', kind: 'bits', bits: 1, doc: "Flag bit 0 (peerwire-defined); false = `address` is IPv4 (4 bytes), true = IPv6 (16 bytes)." },
     { id: 'reserved', name: 'reserved', kind: 'int', width: 1, signed: false, defaultValue: 0, doc: "Reserved byte (peerwire-defined); ignored on decode, written as zero." },
-    { id: 'address', name: 'address', kind: 'bytes', size: 'expr', doc: "IPv4 (4 bytes) or IPv6 (16 bytes) address in network byte order (peerwire-defined field)." },
+    { id: 'address', name: 'address', kind: 'bytes', size: 'expr', sizeExpr: "(is_ipv6 ? 16 : 4)", doc: "IPv4 (4 bytes) or IPv6 (16 bytes) address in network byte order (peerwire-defined field)." },
   ] as FieldInfo[],
   instances: [],
   decode: (bytes: Uint8Array, offset?: number) => decodePeerAddr(bytes, offset),

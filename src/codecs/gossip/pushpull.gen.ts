@@ -204,7 +204,7 @@ export const GossipPushpullInfo: TypeInfo = {
   fields: [
     { id: 'size', name: 'size', kind: 'int', width: 2, signed: false, derived: { kind: 'size-of', target: 'body' }, valid: { min: 4, max: 65535 }, doc: "Length of the whole message in bytes, this header included (4..65535)." },
     { id: 'type', name: 'type', kind: 'int', width: 2, signed: false, enumLabels: MsgTypeLabels, doc: "Message type code." },
-    { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 504, type: () => PullInfo }, { match: 505, type: () => ResponseInfo }, { match: 506, type: () => PushInfo }, { match: 507, type: () => SendContentInfo }], size: 'expr', doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
+    { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 504, type: () => PullInfo }, { match: 505, type: () => ResponseInfo }, { match: 506, type: () => PushInfo }, { match: 507, type: () => SendContentInfo }], size: 'expr', sizeExpr: "(size - 4)", doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
   ] as FieldInfo[],
   instances: [],
   decode: (bytes: Uint8Array, offset?: number) => decodeGossipPushpull(bytes, offset),
@@ -479,7 +479,7 @@ export const ResponseInfo: TypeInfo = {
   params: [],
   fields: [
     { id: 'count', name: 'count', kind: 'int', width: 2, signed: false, derived: { kind: 'count-of', target: 'peers' }, valid: { expr: "((count != 0) or _io.eof)" }, doc: "Number of PeerAddr entries that follow (the seed's \"total ID count\", 2 bytes)." },
-    { id: 'peers', name: 'peers', kind: 'user', type: () => PeerAddrInfo, repeat: 'expr', valid: { expr: "(((_index + 1) < count) or _io.eof)" }, doc: "The responder's known peers (peerwire-defined PeerAddr list); must end the message." },
+    { id: 'peers', name: 'peers', kind: 'user', type: () => PeerAddrInfo, repeat: 'expr', countExpr: "count", valid: { expr: "(((_index + 1) < count) or _io.eof)" }, doc: "The responder's known peers (peerwire-defined PeerAddr list); must end the message." },
   ] as FieldInfo[],
   instances: [],
   decode: (bytes: Uint8Array, offset?: number) => decodeResponse(bytes, offset),

@@ -309,7 +309,7 @@ export const NapsterInfo: TypeInfo = {
   fields: [
     { id: 'length', name: 'length', kind: 'int', width: 2, signed: false, derived: { kind: 'size-of', target: 'data' }, doc: "Length of `data` in bytes (the 4-byte header is not counted)." },
     { id: 'type', name: 'type', kind: 'int', width: 2, signed: false, enumLabels: MsgTypeLabels, doc: "Message type number." },
-    { id: 'data', name: 'data', kind: 'switch', on: "type", cases: [{ match: 2, type: () => LoginInfo }, { match: 3, type: () => LoginAckInfo }, { match: 100, type: () => AddFileInfo }, { match: 200, type: () => SearchInfo }, { match: 201, type: () => SearchResultInfo }, { match: 202, type: () => EmptyInfo }, { match: 203, type: () => DownloadRequestInfo }, { match: 204, type: () => DownloadAckInfo }], fallback: () => RawTextInfo, size: 'expr', doc: "Message data; its fields depend on `type`. Types without a layout here keep their text whole." },
+    { id: 'data', name: 'data', kind: 'switch', on: "type", cases: [{ match: 2, type: () => LoginInfo }, { match: 3, type: () => LoginAckInfo }, { match: 100, type: () => AddFileInfo }, { match: 200, type: () => SearchInfo }, { match: 201, type: () => SearchResultInfo }, { match: 202, type: () => EmptyInfo }, { match: 203, type: () => DownloadRequestInfo }, { match: 204, type: () => DownloadAckInfo }], fallback: () => RawTextInfo, size: 'expr', sizeExpr: "length", doc: "Message data; its fields depend on `type`. Types without a layout here keep their text whole." },
   ] as FieldInfo[],
   instances: [],
   decode: (bytes: Uint8Array, offset?: number) => decodeNapster(bytes, offset),

@@ -220,8 +220,8 @@ export const P2pdiInfo: TypeInfo = {
   minSize: 5,
   params: [],
   fields: [
-    { id: 'command', name: 'command', kind: 'str', encoding: 'ASCII', terminator: 32, valid: { anyOf: [] }, doc: "Command (request) or status code (response)." },
-    { id: 'version', name: 'version', kind: 'str', encoding: 'ASCII', terminator: 32, valid: { eq: undefined }, doc: "Protocol version, always `P2P-DI/1.0`." },
+    { id: 'command', name: 'command', kind: 'str', encoding: 'ASCII', terminator: 32, valid: { anyOf: ["Register", "Leave", "PQuery", "KeepAlive", "RFCQuery", "GetRFC", "100", "200", "201", "300"] }, doc: "Command (request) or status code (response)." },
+    { id: 'version', name: 'version', kind: 'str', encoding: 'ASCII', terminator: 32, valid: { eq: "P2P-DI/1.0" }, doc: "Protocol version, always `P2P-DI/1.0`." },
     { id: 'hostname', name: 'hostname', kind: 'str', encoding: 'UTF-8', terminator: 32, doc: "Sender's host name (contains no spaces)." },
     { id: 'os', name: 'os', kind: 'str', encoding: 'UTF-8', terminator: 10, valid: { expr: "(_io.pos <= 8192)" }, doc: "Sender's operating system string (no spaces); ends the header line, which is at most 8192 bytes." },
     { id: 'data', name: 'data', kind: 'str', encoding: 'UTF-8', terminator: 10, valid: { expr: "(_.length <= 65536)" }, doc: "The data object as one line of compact JSON (kept as text, never evaluated), e.g.\n`{\"cookie\":1}`. At most 65536 characters (the check counts characters; equal to bytes for\nASCII JSON, which escapes other characters as \\u sequences)." },

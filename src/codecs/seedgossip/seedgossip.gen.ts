@@ -238,7 +238,7 @@ export function lenMessage(v: MessageInit, parent: any): number {
     default: l1 += requireBytes(_body, 'body').length;
   }
   n += l1;
-  if (l0 > 0 && l1 === 0) n -= 1; // 'head': no terminator when nothing follows
+  if (l0 > 0 && l1 === 0 && textLength(_head!, 'ASCII') > 0) n -= 1; // 'head': no terminator when nothing follows
   return n;
 }
 
@@ -263,7 +263,7 @@ export function writeMessage(b: Uint8Array, p: number, v: MessageInit, parent: a
   const bb3 = encodeText(_head, 'ASCII', 'head');
   b.set(bb3, p);
   p += bb3.length;
-  if (f1) b[p++] = 58;
+  if (f1 || p === s2) b[p++] = 58;
   const s4 = p;
   if (_body instanceof Uint8Array) {
     const bb5 = _body;
@@ -1192,7 +1192,7 @@ export function lenFields(v: FieldsInit, parent: any): number {
     l0 += textLength(r1[k2]!, 'ASCII') + 1;
   }
   n += l0;
-  if (l0 > 0) n -= 1; // 'items': no terminator when nothing follows
+  if (l0 > 0 && _items.length > 0 && textLength(_items[_items.length - 1]!, 'ASCII') > 0) n -= 1; // 'items': no terminator when nothing follows
   return n;
 }
 
@@ -1207,7 +1207,7 @@ export function writeFields(b: Uint8Array, p: number, v: FieldsInit, parent: any
     const bb4 = encodeText(r1[k2]!, 'ASCII', `items[${k2}]`);
     b.set(bb4, p);
     p += bb4.length;
-    if ((f0 || k2 < r1.length - 1)) b[p++] = 58;
+    if ((f0 || k2 < r1.length - 1) || p === s3) b[p++] = 58;
   }
   return p;
 }
