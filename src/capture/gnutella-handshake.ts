@@ -38,11 +38,16 @@ export interface HandshakeOutcome {
 
 /** `dir` is the TCP direction of the flow (0 = TCP client to server). */
 export type GnutellaEvent =
-  | { kind: 'handshake-block'; flow: TcpFlow; dir: 0 | 1; role: 'connect' | 'response' | 'final'; block: HandshakeBlock }
+  /** `raw` is the block's bytes as sent (start line to blank line), for decoding with the `gnutella-handshake` codec. */
+  | { kind: 'handshake-block'; flow: TcpFlow; dir: 0 | 1; role: 'connect' | 'response' | 'final'; block: HandshakeBlock; raw: Uint8Array }
   | { kind: 'handshake'; flow: TcpFlow; connectDir: 0 | 1; outcome: HandshakeOutcome; packetIndex: number }
-  /** Decoded (inflated when compressed) descriptor-stream bytes; `offset` counts decoded bytes. */
+  /**
+   * Decoded (inflated when compressed) descriptor-stream bytes. `offset` counts decoded bytes from the
+   * end of this direction's last header block; in an uncompressed direction it includes the bytes of
+   * earlier non-fatal gaps, so it stays equal to the TCP stream offset minus that header length.
+   */
   | { kind: 'stream'; flow: TcpFlow; dir: 0 | 1; offset: number; bytes: Uint8Array; compressed: boolean; packetIndex: number }
-  /** Bytes are missing; a deflated direction cannot be decoded past this point. */
+  /** Bytes are missing; a deflated direction cannot be decoded past this point. `offset` is where they start. */
   | { kind: 'stream-gap'; flow: TcpFlow; dir: 0 | 1; offset: number; length: number; fatal: boolean; packetIndex: number }
   /** This direction cannot be decoded any further (bad deflate data, TLS, header block too long, ...). */
   | { kind: 'stream-error'; flow: TcpFlow; dir: 0 | 1; reason: string; packetIndex: number }
@@ -79,6 +84,7 @@ interface Conn {
 const CONNECT = 'GNUTELLA CONNECT/';
 const enc = new TextEncoder();
 const CONNECT_BYTES = enc.encode(CONNECT);
+const RESPONSE_BYTES = enc.encode('GNUTELLA/0.');
 const latin1 = new TextDecoder('latin1');
 
 function newDir(): DirState {
@@ -121,6 +127,13 @@ const statusOf = (line: string): [number, string] => {
   return [0, line];
 };
 
+const isG2Headers = (h: Record<string, string>) => hasToken(h['content-type'], 'application/x-gnutella2') || hasToken(h['accept'], 'application/x-gnutella2');
+
+/** The handshake selects Gnutella2 (G2): the response (and the connect block, when captured) names application/x-gnutella2. */
+export function isG2Handshake(connect: HandshakeBlock | undefined, response: HandshakeBlock): boolean {
+  return isG2Headers(response.headers) && (connect ? isG2Headers(connect.headers) : true);
+}
+
 export class GnutellaTracker {
   private readonly conns = new Map<TcpFlow, Conn>();
   private readonly maxHeader: number;
@@ -155,7 +168,7 @@ export class GnutellaTracker {
         } else {
           const fatal = d.inflater !== undefined;
           out.push({ kind: 'stream-gap', flow, dir, offset: d.decoded, length: event.length, fatal, packetIndex: event.packetIndex });
-          if (fatal) { d.mode = 'ignore'; d.inflater!.close(); }
+          if (fatal) { d.mode = 'ignore'; d.inflater!.close(); } else d.decoded += event.length;
         }
         break;
       case 'end':
@@ -182,8 +195,14 @@ export class GnutellaTracker {
     const joined = new Uint8Array(d.text.length + bytes.length);
     joined.set(d.text); joined.set(bytes, d.text.length);
     if (conn.phase === 'detect') {
-      const n = Math.min(joined.length, CONNECT_BYTES.length);
-      for (let i = 0; i < n; i++) if (joined[i] !== CONNECT_BYTES[i]) { conn.phase = 'ignore'; return; }
+      // The connecting side's `GNUTELLA CONNECT/`, or (capture started after it) a 0.6 response
+      // `GNUTELLA/0.` from the other side.
+      const isPrefix = (sig: Uint8Array) => {
+        const n = Math.min(joined.length, sig.length);
+        for (let i = 0; i < n; i++) if (joined[i] !== sig[i]) return false;
+        return true;
+      };
+      if (!isPrefix(CONNECT_BYTES) && !(d.textStart === 0 && isPrefix(RESPONSE_BYTES))) { conn.phase = 'ignore'; return; }
     }
     const end = blockEnd(joined);
     if (end < 0) {
@@ -196,21 +215,27 @@ export class GnutellaTracker {
       d.text = joined;
       return;
     }
-    const block = parseBlock(joined.subarray(0, end), d.textStart, packetIndex);
+    const raw = joined.slice(0, end);
+    const block = parseBlock(raw, d.textStart, packetIndex);
     const rest = joined.subarray(end);
     d.text = new Uint8Array(0);
     d.textStart = d.textStart + end;
     d.blocks++;
+    if (conn.phase === 'detect' && block.startLine.startsWith('GNUTELLA/0.')) {
+      // Response first: the connect block was not captured.
+      conn.connectDir = (dir ^ 1) as 0 | 1;
+      conn.phase = 'response';
+    }
     if (conn.phase === 'detect') {
       conn.connectDir = dir;
       conn.connect = block;
       conn.version = /CONNECT\/0\.4/.test(block.startLine) ? '0.4' : '0.6';
       conn.phase = 'response';
-      out.push({ kind: 'handshake-block', flow, dir, role: 'connect', block });
+      out.push({ kind: 'handshake-block', flow, dir, role: 'connect', block, raw });
       if (conn.version === '0.4') d.mode = 'binary';
     } else if (conn.phase === 'response' && dir !== conn.connectDir) {
       conn.response = block;
-      out.push({ kind: 'handshake-block', flow, dir, role: 'response', block });
+      out.push({ kind: 'handshake-block', flow, dir, role: 'response', block, raw });
       const [code, text] = statusOf(block.startLine);
       if (conn.version === '0.4') {
         d.mode = code === 200 ? 'binary' : 'ignore';
@@ -227,7 +252,7 @@ export class GnutellaTracker {
         out.push({ kind: 'handshake', flow, connectDir: conn.connectDir!, outcome: this.outcome(conn, block, false), packetIndex });
       }
     } else if (conn.phase === 'final' && dir === conn.connectDir) {
-      out.push({ kind: 'handshake-block', flow, dir, role: 'final', block });
+      out.push({ kind: 'handshake-block', flow, dir, role: 'final', block, raw });
       const [code] = statusOf(block.startLine);
       conn.phase = 'done';
       const accepted = code === 200;
@@ -245,14 +270,13 @@ export class GnutellaTracker {
   private outcome(conn: Conn, final: HandshakeBlock, accepted: boolean): HandshakeOutcome {
     const r = conn.response!;
     const [code, text] = statusOf(r.startLine);
-    const isG2 = (h: Record<string, string>) => hasToken(h['content-type'], 'application/x-gnutella2') || hasToken(h['accept'], 'application/x-gnutella2');
     return {
       version: '0.6',
       accepted: accepted && code === 200,
       statusCode: code,
       statusText: text,
       deflate: [hasToken(final.headers['content-encoding'], 'deflate') && accepted, hasToken(r.headers['content-encoding'], 'deflate') && code === 200],
-      protocol: isG2(r.headers) && (conn.connect ? isG2(conn.connect.headers) : true) ? 'g2' : 'gnutella',
+      protocol: isG2Handshake(conn.connect, r) ? 'g2' : 'gnutella',
       tlsUpgrade: hasToken(conn.connect?.headers['upgrade'], 'tls') && hasToken(r.headers['upgrade'], 'tls'),
     };
   }

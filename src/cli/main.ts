@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   bootstrap: { summary: 'UDP bootstrap server for gossip nodes (--listen ip:port)', load: () => import('./commands/bootstrap.ts') },
   node: { summary: 'reference gossip node (--config file.ini)', load: () => import('./commands/node.ts') },
   demo: { summary: 'the built-in demo (npm start)', load: () => import('./commands/demo.ts') },
+  dissect: { summary: 'decode every message of a pcap/pcapng capture (dissect <file> [--json] [--stats] [--map tcp:PORT=PROTO] [--filter T])', load: () => import('./commands/dissect.ts') },
   fuzz: { summary: 'fuzz a live peer (--proto P --target ip:port [--spawn CMD]); fuzz replay <report> <case>', load: () => import('./commands/fuzz.ts') },
 };
 

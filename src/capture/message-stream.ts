@@ -1,0 +1,399 @@
+// One direction of a connection as a sequence of messages: the reassembled (and inflated) byte
+// stream goes through the runtime's FrameReader with a link codec (link-codecs.ts).
+//
+// Missing data is never invented. When bytes are missing (a gap) in the middle of a message,
+// that message is reported as incomplete; when the cut message's header was complete, its
+// declared length says where the next message starts, otherwise the stream is scanned for the
+// next position where a typical message decodes and the following header is plausible
+// (resynchronisation). The same happens after a framing error (a length field out of range).
+// Scanning is bounded: after `maxResyncBytes` without a message the rest of the direction is
+// marked undecodable. Text protocols (no length framing) cannot resynchronise: the rest of
+// the direction is marked undecodable after a gap or framing error.
+import { FrameReader, PeerwireError, type ProtocolInfo } from '../runtime/index.ts';
+import { probe, type FrameOutcome, type LinkCodec } from './link-codecs.ts';
+
+export interface StreamMessage {
+  kind: 'message';
+  proto: ProtocolInfo;
+  value: unknown;
+  /** Stream offset of the first byte. */
+  offset: number;
+  size: number;
+  firstPacket: number;
+  lastPacket: number;
+}
+
+/** A complete frame that does not decode, or a length field that breaks framing (a protocol error). */
+export interface StreamMalformed {
+  kind: 'malformed';
+  proto: ProtocolInfo | undefined;
+  offset: number;
+  size: number;
+  /** DecodeError code (`valid`, `eof`, `limit`, ...); `limit` for framing errors. */
+  error: string;
+  /** Stream offset of the field that failed. */
+  errorOffset: number;
+  path: string;
+  reason: string;
+  firstPacket: number;
+  lastPacket: number;
+}
+
+/** Bytes that could not be decoded because of the capture: cut by a gap, skipped while resynchronising, stream ended early. */
+export interface StreamIncomplete {
+  kind: 'incomplete';
+  offset: number;
+  /** Captured bytes concerned (not counting missing ones). */
+  size: number;
+  reason: string;
+  firstPacket: number;
+  lastPacket: number;
+}
+
+export type StreamItem = StreamMessage | StreamMalformed | StreamIncomplete;
+
+export interface MessageStreamOptions {
+  /** Captured bytes scanned without finding a message before the direction is given up (default 1 MiB). */
+  maxResyncBytes?: number;
+  /** Start by resynchronising (the capture began mid-stream). */
+  resyncAtStart?: boolean;
+}
+
+interface Resync {
+  buf: Uint8Array;
+  len: number;
+  /** Stream offset of buf[0]. */
+  base: number;
+  /** Next stream offset to try. */
+  scan: number;
+  /** Start of the bytes skipped so far (reported when a message is found). */
+  skippedFrom: number;
+  why: string;
+}
+
+export class MessageStream {
+  readonly link: LinkCodec;
+  private reader: FrameReader<FrameOutcome | unknown> | undefined;
+  /** Stream offset of the reader's offset 0. */
+  private readerBase = 0;
+  /** Next stream offset expected. */
+  private pos = 0;
+  private state: 'sync' | 'resync' | 'dead';
+  private rs: Resync | undefined;
+  // Header walker (framed links): where the next message header starts.
+  private hdr: Uint8Array;
+  private hdrLen = 0;
+  private msgStart = 0;
+  private rem = 0;
+  private curLen = 0;
+  // (stream offset, packet index) of the chunks not yet fully framed.
+  private segOff: number[] = [];
+  private segPkt: number[] = [];
+  private segHead = 0;
+  private readonly maxResync: number;
+  private lastPacket = 0;
+  /** Bytes of this direction not decoded (dead or skipped). */
+  undecodedBytes = 0;
+
+  constructor(l: LinkCodec, o: MessageStreamOptions = {}) {
+    this.link = l;
+    this.maxResync = o.maxResyncBytes ?? 1024 * 1024;
+    this.hdr = new Uint8Array(l.frame?.headerSize ?? 0);
+    if (o.resyncAtStart && l.frame) {
+      this.state = 'resync';
+      this.rs = { buf: new Uint8Array(1024), len: 0, base: 0, scan: 0, skippedFrom: 0, why: 'the capture starts mid-stream' };
+    } else {
+      this.state = 'sync';
+      this.newReader(0);
+    }
+  }
+
+  get dead(): boolean { return this.state === 'dead'; }
+
+  private newReader(at: number): void {
+    const l = this.link;
+    this.reader = l.frame
+      ? new FrameReader<FrameOutcome>((b) => ({ value: l.decodeFrame(b), size: b.length }), l.frame, { maxMessageSize: l.maxMessageSize })
+      : new FrameReader<unknown>((b, o) => l.decodeText(b, o), null, { maxMessageSize: l.maxMessageSize });
+    this.readerBase = at;
+    this.hdrLen = 0; this.rem = 0; this.msgStart = at; this.curLen = 0;
+  }
+
+  private packetAt(off: number, advance: boolean): number {
+    let h = this.segHead;
+    while (h + 1 < this.segOff.length && this.segOff[h + 1]! <= off) h++;
+    if (advance) {
+      this.segHead = h;
+      if (h > 256) { this.segOff = this.segOff.slice(h); this.segPkt = this.segPkt.slice(h); this.segHead = 0; h = 0; }
+    }
+    return this.segPkt[h] ?? this.lastPacket;
+  }
+
+  private frames(offset: number, size: number): { firstPacket: number; lastPacket: number } {
+    const firstPacket = this.packetAt(offset, true);
+    return { firstPacket, lastPacket: this.packetAt(offset + Math.max(size, 1) - 1, false) };
+  }
+
+  /** Bytes starting at stream offset `offset` (contiguous with the previous data unless a gap was reported). */
+  data(offset: number, bytes: Uint8Array, packetIndex: number, out: StreamItem[]): void {
+    this.lastPacket = packetIndex;
+    if (bytes.length === 0) return;
+    if (offset > this.pos) this.gap(this.pos, offset - this.pos, packetIndex, out);
+    else if (offset < this.pos) {
+      // Overlap with what was already delivered: keep only the new part.
+      if (offset + bytes.length <= this.pos) return;
+      bytes = bytes.subarray(this.pos - offset);
+      offset = this.pos;
+    }
+    this.pos = offset + bytes.length;
+    if (this.state === 'dead') { this.undecodedBytes += bytes.length; return; }
+    this.segOff.push(offset); this.segPkt.push(packetIndex);
+    if (this.state === 'resync') { this.resyncData(offset, bytes, out); return; }
+    this.syncData(offset, bytes, out);
+  }
+
+  private syncData(offset: number, bytes: Uint8Array, out: StreamItem[]): void {
+    const f = this.link.frame;
+    if (!f) { this.textData(bytes, out); return; }
+    // Walk the headers to find a framing error before the FrameReader does (it would throw and
+    // lose the messages completed earlier in the same chunk).
+    let i = 0;
+    const H = f.headerSize;
+    while (i < bytes.length) {
+      if (this.rem > 0) {
+        const k = Math.min(this.rem, bytes.length - i);
+        i += k; this.rem -= k;
+        if (this.rem === 0) { this.msgStart += this.curLen; this.curLen = 0; }
+        continue;
+      }
+      const k = Math.min(H - this.hdrLen, bytes.length - i);
+      this.hdr.set(bytes.subarray(i, i + k), this.hdrLen);
+      this.hdrLen += k; i += k;
+      if (this.hdrLen < H) break;
+      const n = f.frameLength(this.hdr, 0);
+      this.hdrLen = 0;
+      if (!Number.isInteger(n) || n < H || n > this.link.maxMessageSize) {
+        // Frame everything before the bad header, then resynchronise from the byte after it.
+        const badAt = this.msgStart;
+        const before = badAt - offset;
+        if (before > 0) this.pushReader(bytes.subarray(0, before), out);
+        const lp = this.frames(badAt, H);
+        out.push({
+          kind: 'malformed', proto: this.link.protos.length === 1 ? this.link.protos[0] : undefined, offset: badAt, size: H,
+          error: 'limit', errorOffset: badAt, path: '', reason: `frame length ${n} is outside ${H}..${this.link.maxMessageSize}; stream desynchronised`, ...lp,
+        });
+        const tail = bytes.subarray(i);
+        const buf = new Uint8Array(Math.max(1024, H + tail.length));
+        buf.set(this.hdr, 0); buf.set(tail, H);
+        this.reader = undefined;
+        this.state = 'resync';
+        this.rs = { buf, len: H + tail.length, base: badAt, scan: badAt + 1, skippedFrom: badAt + H, why: 'a framing error' };
+        this.runResync(false, out);
+        return;
+      }
+      this.curLen = n;
+      this.rem = n - H;
+      if (this.rem === 0) { this.msgStart += n; this.curLen = 0; }
+    }
+    this.pushReader(bytes, out);
+  }
+
+  private pushReader(bytes: Uint8Array, out: StreamItem[]): void {
+    const frames = this.reader!.push(bytes);
+    for (const fr of frames) this.emitFrame(fr, out);
+  }
+
+  private emitFrame(fr: ReturnType<FrameReader<unknown>['push']>[number], out: StreamItem[]): void {
+    const offset = this.readerBase + fr.offset;
+    const size = fr.bytes.length;
+    const lp = this.frames(offset, size);
+    if (fr.ok) {
+      if (this.link.frame) {
+        const o = fr.value as FrameOutcome;
+        if (o.ok) out.push({ kind: 'message', proto: o.proto, value: o.value, offset, size, ...lp });
+        else out.push(malformed(o.proto, o.error, offset, size, lp));
+      } else {
+        out.push({ kind: 'message', proto: this.link.protos[0]!, value: fr.value, offset, size, ...lp });
+      }
+    } else {
+      out.push(malformed(this.link.protos[0], fr.error, offset, size, lp));
+    }
+  }
+
+  /** Text protocols: feed line by line so a framing error loses nothing decoded before it. */
+  private textData(bytes: Uint8Array, out: StreamItem[]): void {
+    let start = 0;
+    while (start < bytes.length) {
+      let end = bytes.indexOf(0x0a, start);
+      end = end < 0 ? bytes.length : end + 1;
+      try {
+        this.pushReader(bytes.subarray(start, end), out);
+      } catch (e) {
+        if (!(e instanceof PeerwireError)) throw e;
+        const at = this.readerBase + (e.offset >= 0 ? e.offset : this.reader!.offset);
+        const lp = this.frames(at, 1);
+        out.push({ kind: 'malformed', proto: this.link.protos[0], offset: at, size: this.pos - at, error: e.code, errorOffset: at, path: e.path, reason: e.reason, ...lp });
+        this.kill(this.pos, 'text protocol cannot resynchronise', out, false);
+        return;
+      }
+      start = end;
+    }
+  }
+
+  /** `length` bytes are missing at stream offset `offset`. */
+  gap(offset: number, length: number, packetIndex: number, out: StreamItem[]): void {
+    this.lastPacket = packetIndex;
+    if (length <= 0) return;
+    const gapEnd = offset + length;
+    if (offset < this.pos) return; // already covered
+    this.pos = gapEnd;
+    if (this.state === 'dead') return;
+    if (this.state === 'resync') {
+      const rs = this.rs!;
+      // Nothing before the gap can complete any more.
+      const skipped = rs.base + rs.len - rs.skippedFrom;
+      if (skipped > 0) this.undecodedBytes += skipped;
+      this.resetResync(gapEnd, Math.max(gapEnd, rs.scan), rs.why);
+      return;
+    }
+    if (!this.link.frame) {
+      this.kill(offset, `${length} bytes missing at offset ${offset}; a text protocol cannot resynchronise`, out, true);
+      return;
+    }
+    // Sync: a message cut by the gap?
+    const pending = this.reader!.pending;
+    let next = gapEnd;
+    if (pending > 0) {
+      const start = this.readerBase + this.reader!.offset;
+      const known = this.curLen > 0;
+      const lp = this.frames(start, pending);
+      out.push({ kind: 'incomplete', offset: start, size: pending, reason: `message cut by ${length} missing bytes at offset ${offset}${known ? ` (declared length ${this.curLen})` : ''}`, ...lp });
+      this.undecodedBytes += pending;
+      if (known && start + this.curLen > gapEnd) next = start + this.curLen;
+    }
+    this.reader = undefined;
+    this.state = 'resync';
+    this.resetResync(gapEnd, next, `${length} missing bytes at offset ${offset}`);
+  }
+
+  private resetResync(base: number, scan: number, why: string): void {
+    this.rs = { buf: this.rs?.buf ?? new Uint8Array(1024), len: 0, base, scan, skippedFrom: scan, why };
+  }
+
+  private resyncData(offset: number, bytes: Uint8Array, out: StreamItem[]): void {
+    const rs = this.rs!;
+    if (rs.len === 0) rs.base = offset;
+    if (rs.len + bytes.length > rs.buf.length) {
+      const nb = new Uint8Array(Math.max(rs.len + bytes.length, rs.buf.length * 2));
+      nb.set(rs.buf.subarray(0, rs.len));
+      rs.buf = nb;
+    }
+    rs.buf.set(bytes, rs.len);
+    rs.len += bytes.length;
+    this.runResync(false, out);
+  }
+
+  private runResync(final: boolean, out: StreamItem[]): void {
+    const rs = this.rs!;
+    const l = this.link;
+    const H = l.frame!.headerSize;
+    const end = rs.base + rs.len;
+    while (rs.scan < end) {
+      const p = rs.scan - rs.base;
+      if (p < 0) { rs.scan = rs.base; continue; }
+      const r = probe(l, rs.buf, p, rs.len, final);
+      if (r.verdict === 'more') break;
+      if (r.verdict === 'yes') {
+        // The next header, when there is one, must be plausible too.
+        const q = p + r.size;
+        let ok = true;
+        if (rs.len - q >= H) {
+          const n = l.frame!.frameLength(rs.buf, q);
+          ok = Number.isInteger(n) && n >= H && n <= l.maxMessageSize;
+        } else if (!final && rs.len > q) break; // wait for the whole next header
+        if (ok) { this.resynced(out); return; }
+      }
+      rs.scan++;
+    }
+    // Drop what can no longer start a message.
+    const drop = Math.min(rs.scan, end) - rs.base;
+    if (drop > 0) {
+      rs.buf.copyWithin(0, drop, rs.len);
+      rs.len -= drop;
+      rs.base += drop;
+    }
+    const skipped = rs.scan - rs.skippedFrom;
+    if (final) {
+      if (end > rs.skippedFrom) {
+        const lp = this.frames(rs.skippedFrom, end - rs.skippedFrom);
+        out.push({ kind: 'incomplete', offset: rs.skippedFrom, size: end - rs.skippedFrom, reason: `${end - rs.skippedFrom} bytes after ${rs.why} not decoded: no message found before the end of the stream`, ...lp });
+        this.undecodedBytes += end - rs.skippedFrom;
+      }
+      return;
+    }
+    if (skipped > this.maxResync) {
+      this.undecodedBytes += rs.len;
+      this.kill(rs.skippedFrom, `no decodable message within ${skipped} bytes after ${rs.why}; the rest of this direction is not decoded`, out, true);
+    }
+  }
+
+  private resynced(out: StreamItem[]): void {
+    const rs = this.rs!;
+    const at = rs.scan;
+    if (at > rs.skippedFrom) {
+      const lp = this.frames(rs.skippedFrom, at - rs.skippedFrom);
+      out.push({ kind: 'incomplete', offset: rs.skippedFrom, size: at - rs.skippedFrom, reason: `${at - rs.skippedFrom} bytes skipped to resynchronise after ${rs.why}`, ...lp });
+      this.undecodedBytes += at - rs.skippedFrom;
+    }
+    const rest = rs.buf.slice(at - rs.base, rs.len);
+    this.rs = undefined;
+    this.state = 'sync';
+    this.newReader(at);
+    this.syncData(at, rest, out);
+  }
+
+  private kill(at: number, reason: string, out: StreamItem[], record: boolean): void {
+    if (record) {
+      const lp = this.frames(at, 1);
+      out.push({ kind: 'incomplete', offset: at, size: Math.max(0, this.pos - at), reason, ...lp });
+    }
+    this.state = 'dead';
+    this.reader = undefined;
+    this.rs = undefined;
+  }
+
+  /** Stop decoding: the rest of this direction cannot be decoded (`reason` is reported once). */
+  abandon(reason: string, packetIndex: number, out: StreamItem[]): void {
+    this.lastPacket = packetIndex;
+    if (this.state === 'dead') return;
+    this.flushPartial(`${reason}`, false, out);
+    this.kill(this.pos, reason, out, true);
+  }
+
+  /** End of the direction. `closed`: the peer closed it (FIN/RST), so a partial message is a protocol error. */
+  end(reason: string, closed: boolean, packetIndex: number, out: StreamItem[]): void {
+    this.lastPacket = packetIndex;
+    if (this.state === 'dead') return;
+    this.flushPartial(reason, closed, out);
+    this.state = 'dead';
+  }
+
+  private flushPartial(reason: string, closed: boolean, out: StreamItem[]): void {
+    if (this.state === 'resync') { this.runResync(true, out); return; }
+    if (this.state !== 'sync' || !this.reader) return;
+    const pending = this.reader.pending;
+    if (pending === 0) return;
+    const start = this.readerBase + this.reader.offset;
+    const lp = this.frames(start, pending);
+    const need = this.curLen > 0 ? ` of ${this.curLen}` : '';
+    const text = `stream ended (${reason}) inside a message: ${pending}${need} bytes`;
+    if (closed) out.push({ kind: 'malformed', proto: this.link.protos.length === 1 ? this.link.protos[0] : undefined, offset: start, size: pending, error: 'eof', errorOffset: start + pending, path: '', reason: text, ...lp });
+    else out.push({ kind: 'incomplete', offset: start, size: pending, reason: text, ...lp });
+    this.undecodedBytes += pending;
+    this.reader.end();
+  }
+}
+
+function malformed(proto: ProtocolInfo | undefined, e: PeerwireError, offset: number, size: number, lp: { firstPacket: number; lastPacket: number }): StreamMalformed {
+  return { kind: 'malformed', proto, offset, size, error: e.code, errorOffset: offset + Math.max(0, e.offset), path: e.path, reason: e.reason, ...lp };
+}
