@@ -48,11 +48,17 @@ export function exchangeToPcapng(conns: readonly ConnRecord[], o: PcapOptions): 
     }
     const conv = new TcpConversation(client, server, [(c.id * 7919 + 1000) >>> 0, (c.id * 104729 + 5000) >>> 0]);
     const [syn, synAck, ack] = conv.open();
-    packets.push({ t: c.openedNs - 2000n, data: syn!, comment: note(), flags: 2 });
-    packets.push({ t: c.openedNs - 1000n, data: synAck!, flags: 1 });
-    packets.push({ t: c.openedNs, data: ack!, flags: 2 });
-    for (const e of c.events) for (const seg of conv.send(e.dir, e.data)) packets.push({ t: e.tNs, data: seg, flags: e.dir === 0 ? 2 : 1 });
-    const t = c.closedNs ?? c.events[c.events.length - 1]?.tNs ?? c.openedNs;
+    // Writes queued before the connect callback are stamped before `openedNs`: start the
+    // handshake before the first event and keep the connection's packets in order, or data
+    // sorts ahead of its SYN in the file.
+    const start = c.events.reduce((m, e) => (e.tNs < m ? e.tNs : m), c.openedNs);
+    let last = start;
+    const at = (t: bigint): bigint => (last = t > last ? t : last + 1n);
+    packets.push({ t: start - 2000n, data: syn!, comment: note(), flags: 2 });
+    packets.push({ t: start - 1000n, data: synAck!, flags: 1 });
+    packets.push({ t: start, data: ack!, flags: 2 });
+    for (const e of c.events) for (const seg of conv.send(e.dir, e.data)) packets.push({ t: at(e.tNs), data: seg, flags: e.dir === 0 ? 2 : 1 });
+    const t = at(c.closedNs ?? last);
     if (c.end === 'reset') packets.push({ t, data: conv.segment(1, { rst: true, ack: true }), comment: 'reset by the target', flags: 1 });
     else {
       const dir = c.end === 'remote' ? 1 : 0;

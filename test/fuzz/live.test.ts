@@ -145,3 +145,25 @@ describe.skipIf(!nodeReady)('live fuzzer against the reference gossip node', () 
     expect(r.cases).toBe(400);
   }, 40_000);
 });
+
+describe('exchange pcapng', () => {
+  it('opens each connection with its handshake even when writes were stamped before the connect callback', async () => {
+    const { exchangeToPcapng } = await import('../../fuzz/live/pcap.ts');
+    const { codecLayers } = await import('../../src/capture/layers.ts');
+    // Byte-wise delivery queued before 'connect' fired (seen in a seed-13 campaign under load).
+    const bytes = Buffer.from('000a01f42a00ffff9ac3000301f404000539', 'hex');
+    const events = [...bytes].map((b, k) => ({ tNs: 4_000_000n + BigInt(k), dir: 0 as const, data: Uint8Array.of(b) }));
+    const pc = exchangeToPcapng([{ id: 0, transport: 'tcp', localPort: 40001, openedNs: 4_000_005n, events, probe: false, end: 'local', closedNs: 6_000_000n } as never], { target: { host: '127.0.0.1', port: 7001 } });
+    const kinds = readCaptureBytes(pc)
+      .filter((e) => e.kind === 'packet')
+      .map((e) => {
+        const tcp = codecLayers.tcp(codecLayers.ipv4(codecLayers.link(1, (e as { data: Uint8Array }).data).payload).payload);
+        return tcp.flags.syn ? (tcp.flags.ack ? 'syn-ack' : 'syn') : tcp.flags.fin ? 'fin' : tcp.payload.length ? 'data' : 'ack';
+      });
+    expect(kinds.slice(0, 4)).toEqual(['syn', 'syn-ack', 'ack', 'data']);
+    expect(kinds.filter((k) => k === 'data')).toHaveLength(bytes.length);
+    const file = join(work, 'order.pcapng');
+    writeFileSync(file, pc);
+    expect((await capturedClientBytes(file)).join('')).toBe(bytes.toString('hex'));
+  });
+});
