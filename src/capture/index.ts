@@ -10,3 +10,6 @@ export * from './layers.ts';
 export * from './pcap-writer.ts';
 export * from './stream-inflater.ts';
 export * from './tcp-reassembly.ts';
+export * from './link-codecs.ts';
+export * from './message-stream.ts';
+export * from './messages.ts';

@@ -94,9 +94,11 @@ function makeLink(name: string, protos: ProtocolInfo[], typical?: (p: ProtocolIn
 
 const mismatch = (n: number, size: number) => new DecodeError('valid', size, '', `message declares ${n} bytes but its fields end after ${size}`);
 
+/** TTL + hops within the usual bounds, and a GUID that is not all zeros (runs of zero bytes would otherwise read as pings). */
 const gnutellaTypical = (_p: ProtocolInfo, v: unknown): boolean => {
-  const m = v as { ttl?: unknown; hops?: unknown };
-  return typeof m.ttl === 'number' && typeof m.hops === 'number' && m.ttl + m.hops <= 16;
+  const m = v as { ttl?: unknown; hops?: unknown; guid?: unknown };
+  if (typeof m.ttl !== 'number' || typeof m.hops !== 'number' || m.ttl + m.hops > 16) return false;
+  return m.guid instanceof Uint8Array && m.guid.some((x) => x !== 0);
 };
 
 const LINKS = new Map<string, LinkCodec>();

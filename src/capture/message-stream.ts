@@ -10,7 +10,7 @@
 // marked undecodable. Text protocols (no length framing) cannot resynchronise: the rest of
 // the direction is marked undecodable after a gap or framing error.
 import { FrameReader, PeerwireError, type ProtocolInfo } from '../runtime/index.ts';
-import { probe, type FrameOutcome, type LinkCodec } from './link-codecs.ts';
+import { probe, type FrameOutcome, type LinkCodec, type Probe } from './link-codecs.ts';
 
 export interface StreamMessage {
   kind: 'message';
@@ -59,6 +59,9 @@ export interface MessageStreamOptions {
   resyncAtStart?: boolean;
 }
 
+/** Longest message waited for while resynchronising (Wireshark treats Gnutella lengths above 4096 as not a message either). */
+const RESYNC_LOOKAHEAD = 4096;
+
 interface Resync {
   buf: Uint8Array;
   len: number;
@@ -92,6 +95,8 @@ export class MessageStream {
   private segHead = 0;
   private readonly maxResync: number;
   private lastPacket = 0;
+  /** Messages decoded since the last resynchronisation (Infinity when none happened). */
+  private sinceResync = Infinity;
   /** Bytes of this direction not decoded (dead or skipped). */
   undecodedBytes = 0;
 
@@ -178,10 +183,16 @@ export class MessageStream {
         const before = badAt - offset;
         if (before > 0) this.pushReader(bytes.subarray(0, before), out);
         const lp = this.frames(badAt, H);
-        out.push({
-          kind: 'malformed', proto: this.link.protos.length === 1 ? this.link.protos[0] : undefined, offset: badAt, size: H,
-          error: 'limit', errorOffset: badAt, path: '', reason: `frame length ${n} is outside ${H}..${this.link.maxMessageSize}; stream desynchronised`, ...lp,
-        });
+        const reason = `frame length ${n} is outside ${H}..${this.link.maxMessageSize}; stream desynchronised`;
+        if (this.sinceResync < 4) {
+          // Right after a resynchronisation, the resync point was more likely wrong than the peer.
+          out.push({ kind: 'incomplete', offset: badAt, size: H, reason: `${reason} (probably a false resynchronisation)`, ...lp });
+        } else {
+          out.push({
+            kind: 'malformed', proto: this.link.protos.length === 1 ? this.link.protos[0] : undefined, offset: badAt, size: H,
+            error: 'limit', errorOffset: badAt, path: '', reason, ...lp,
+          });
+        }
         const tail = bytes.subarray(i);
         const buf = new Uint8Array(Math.max(1024, H + tail.length));
         buf.set(this.hdr, 0); buf.set(tail, H);
@@ -207,6 +218,7 @@ export class MessageStream {
     const offset = this.readerBase + fr.offset;
     const size = fr.bytes.length;
     const lp = this.frames(offset, size);
+    this.sinceResync++;
     if (fr.ok) {
       if (this.link.frame) {
         const o = fr.value as FrameOutcome;
@@ -296,22 +308,25 @@ export class MessageStream {
   private runResync(final: boolean, out: StreamItem[]): void {
     const rs = this.rs!;
     const l = this.link;
-    const H = l.frame!.headerSize;
     const end = rs.base + rs.len;
+    const H = l.frame!.headerSize;
+    // A candidate (or its successor) longer than the lookahead is not waited for: a false
+    // header with a large length would stall the scan.
+    const tooLong = (at: number) => rs.len - at >= H && l.frame!.frameLength(rs.buf, at) > RESYNC_LOOKAHEAD;
     while (rs.scan < end) {
       const p = rs.scan - rs.base;
       if (p < 0) { rs.scan = rs.base; continue; }
-      const r = probe(l, rs.buf, p, rs.len, final);
+      const r = tooLong(p) ? { verdict: 'no' as const } : probe(l, rs.buf, p, rs.len, final);
       if (r.verdict === 'more') break;
       if (r.verdict === 'yes') {
-        // The next header, when there is one, must be plausible too.
+        // Two in a row: the message after the candidate must decode as a typical message too.
+        // At the end of the stream the candidate may also be the last message.
         const q = p + r.size;
-        let ok = true;
-        if (rs.len - q >= H) {
-          const n = l.frame!.frameLength(rs.buf, q);
-          ok = Number.isInteger(n) && n >= H && n <= l.maxMessageSize;
-        } else if (!final && rs.len > q) break; // wait for the whole next header
-        if (ok) { this.resynced(out); return; }
+        let next: Probe['verdict'];
+        if (q >= rs.len) next = final ? 'yes' : 'more';
+        else next = tooLong(q) ? 'no' : probe(l, rs.buf, q, rs.len, final).verdict;
+        if (next === 'more') break;
+        if (next === 'yes') { this.resynced(out); return; }
       }
       rs.scan++;
     }
@@ -348,6 +363,7 @@ export class MessageStream {
     const rest = rs.buf.slice(at - rs.base, rs.len);
     this.rs = undefined;
     this.state = 'sync';
+    this.sinceResync = 0;
     this.newReader(at);
     this.syncData(at, rest, out);
   }
@@ -379,7 +395,7 @@ export class MessageStream {
   }
 
   private flushPartial(reason: string, closed: boolean, out: StreamItem[]): void {
-    if (this.state === 'resync') { this.runResync(true, out); return; }
+    if (this.state === 'resync') this.runResync(true, out);
     if (this.state !== 'sync' || !this.reader) return;
     const pending = this.reader.pending;
     if (pending === 0) return;

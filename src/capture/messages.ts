@@ -139,6 +139,7 @@ interface TcpState {
 
 interface UdpConv { id: number; a: string; label: string }
 
+const TS_RING = 1 << 18;
 const HANDSHAKE = protocols.find((p) => p.proto === 'gnutella-handshake')!;
 const EMPTY = new Uint8Array(0);
 
@@ -153,6 +154,9 @@ export class MessageDissector {
   private udpNext = 0;
   private curTs: bigint | undefined;
   private curPacket = 0;
+  /** Timestamps of the last TS_RING packets (-1 = none), to time records by their last frame. */
+  private readonly ts = new BigInt64Array(TS_RING).fill(-1n);
+  private tsIndex = -1;
   private doomed: TcpFlow[] = [];
   readonly counters: DissectCounters = {
     packets: 0, capturedBytes: 0, fileOffset: 0, firstTimeNs: undefined, lastTimeNs: undefined, tcpFlows: 0, udpConversations: 0,
@@ -175,6 +179,8 @@ export class MessageDissector {
       c.capturedBytes += ev.capturedLength;
       c.fileOffset = ev.offset;
       this.curPacket = ev.index;
+      this.tsIndex = ev.index;
+      this.ts[ev.index & (TS_RING - 1)] = ev.timestampNs ?? -1n;
       if (ev.timestampNs !== undefined) {
         this.curTs = ev.timestampNs;
         c.firstTimeNs ??= ev.timestampNs;
@@ -372,14 +378,15 @@ export class MessageDissector {
     if (items.length === 0) return;
     const f = st.flow;
     const a = endpoint(f.client.ip, f.client.port), b = endpoint(f.server.ip, f.server.port);
-    const common = { transport: 'tcp' as const, flow: f.id, dir, src: dir === 0 ? a : b, dst: dir === 0 ? b : a, timeNs: this.curTs, ...(compressed ? { compressed: true } : {}) };
+    const common = { transport: 'tcp' as const, flow: f.id, dir, src: dir === 0 ? a : b, dst: dir === 0 ? b : a, ...(compressed ? { compressed: true } : {}) };
     const linkName = st.link?.name ?? st.label;
     for (const it of items) {
       const frames: [number, number] = [it.firstPacket + 1, it.lastPacket + 1];
       const offset = it.offset + base;
-      if (it.kind === 'message') out.push({ kind: 'message', ...common, frames, offset, size: it.size, proto: it.proto, value: it.value });
-      else if (it.kind === 'malformed') out.push({ kind: 'malformed', ...common, frames, offset, size: it.size, proto: it.proto?.proto ?? linkName, error: it.error, errorOffset: it.errorOffset + base, path: it.path, reason: it.reason });
-      else out.push({ kind: 'incomplete', ...common, frames, offset, size: it.size, proto: linkName, reason: it.reason });
+      const timeNs = this.timeOf(it.lastPacket);
+      if (it.kind === 'message') out.push({ kind: 'message', ...common, timeNs, frames, offset, size: it.size, proto: it.proto, value: it.value });
+      else if (it.kind === 'malformed') out.push({ kind: 'malformed', ...common, timeNs, frames, offset, size: it.size, proto: it.proto?.proto ?? linkName, error: it.error, errorOffset: it.errorOffset + base, path: it.path, reason: it.reason });
+      else out.push({ kind: 'incomplete', ...common, timeNs, frames, offset, size: it.size, proto: linkName, reason: it.reason });
     }
   }
 
@@ -399,7 +406,7 @@ export class MessageDissector {
         const frames: [number, number] = [first + 1, g.block.packetIndex + 1];
         const f = st.flow;
         const a = endpoint(f.client.ip, f.client.port), b = endpoint(f.server.ip, f.server.port);
-        const common = { transport: 'tcp' as const, flow: f.id, dir: g.dir, src: g.dir === 0 ? a : b, dst: g.dir === 0 ? b : a, timeNs: this.curTs, frames, offset: g.block.offset, size: g.raw.length };
+        const common = { transport: 'tcp' as const, flow: f.id, dir: g.dir, src: g.dir === 0 ? a : b, dst: g.dir === 0 ? b : a, timeNs: this.timeOf(g.block.packetIndex), frames, offset: g.block.offset, size: g.raw.length };
         try {
           const { value, size } = HANDSHAKE.codec.decode(g.raw, 0);
           if (size === g.raw.length) out.push({ kind: 'message', ...common, proto: HANDSHAKE, value });
@@ -466,6 +473,13 @@ export class MessageDissector {
     if (c[k] === 0) delete c[k];
     st.label = label;
     this.label(label);
+  }
+
+  /** Timestamp of a packet still in the ring (else the current one). */
+  private timeOf(packetIndex: number): bigint | undefined {
+    if (packetIndex > this.tsIndex || this.tsIndex - packetIndex >= TS_RING) return this.curTs;
+    const t = this.ts[packetIndex & (TS_RING - 1)]!;
+    return t < 0n ? undefined : t;
   }
 
   // ---- UDP ----

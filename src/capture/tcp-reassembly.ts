@@ -10,7 +10,10 @@
 export type StreamEndReason = 'fin' | 'rst' | 'eof' | 'timeout' | 'evicted';
 
 export type StreamEvent =
-  /** `bytes` (a view, valid during the callback) start at stream offset `offset`. */
+  /**
+   * `bytes` (a view, valid during the callback) start at stream offset `offset`; `packetIndex` is
+   * the packet that carried them (for buffered out-of-order data, not the packet that filled the hole).
+   */
   | { kind: 'data'; offset: number; bytes: Uint8Array; packetIndex: number }
   /** Bytes [offset, offset + length) were not captured and are skipped. */
   | { kind: 'gap'; offset: number; length: number; packetIndex: number; reason: 'missing' | 'buffer-limit' }
@@ -35,7 +38,7 @@ export interface HalfStreamStats {
   gapBytes: number;
 }
 
-interface Piece { off: number; data: Uint8Array }
+interface Piece { off: number; data: Uint8Array; packetIndex: number }
 
 export interface SegmentFlags { syn?: boolean; fin?: boolean; rst?: boolean }
 
@@ -111,7 +114,7 @@ export class TcpHalfStream {
     }
     if (off > this.delivered) this.stats.outOfOrder++;
     // Cut away what is already buffered (first copy wins).
-    let parts: Piece[] = [{ off, data }];
+    let parts: Piece[] = [{ off, data, packetIndex }];
     for (const p of this.pending) {
       if (p.off >= off + data.length) break;
       const next: Piece[] = [];
@@ -126,8 +129,8 @@ export class TcpHalfStream {
             break;
           }
         }
-        if (n.off < a) next.push({ off: n.off, data: n.data.subarray(0, a - n.off) });
-        if (b < n.off + n.data.length) next.push({ off: b, data: n.data.subarray(b - n.off) });
+        if (n.off < a) next.push({ off: n.off, data: n.data.subarray(0, a - n.off), packetIndex });
+        if (b < n.off + n.data.length) next.push({ off: b, data: n.data.subarray(b - n.off), packetIndex });
       }
       parts = next;
     }
@@ -161,7 +164,7 @@ export class TcpHalfStream {
         this.delivered += n.data.length;
         continue;
       }
-      const piece = { off: n.off, data: n.data.slice() };
+      const piece = { off: n.off, data: n.data.slice(), packetIndex };
       let i = this.pending.length;
       while (i > 0 && this.pending[i - 1]!.off > piece.off) i--;
       this.pending.splice(i, 0, piece);
@@ -183,7 +186,7 @@ export class TcpHalfStream {
       this.pendingBytes -= p.data.length;
       if (p.off + p.data.length <= this.delivered) continue;
       const bytes = p.data.subarray(this.delivered - p.off);
-      out.push({ kind: 'data', offset: this.delivered, bytes, packetIndex });
+      out.push({ kind: 'data', offset: this.delivered, bytes, packetIndex: p.packetIndex });
       this.delivered += bytes.length;
     }
   }
