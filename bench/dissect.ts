@@ -1,0 +1,240 @@
+/**
+ * Capture dissector benchmark: `peerwire dissect --json` against `tshark -T json`.
+ *
+ * Generates a capture of at least --size MB (default 100) in os.tmpdir() with the project's
+ * pcap writer and packet builders: gossip API (tcp 7001), gossip P2P (tcp 6001, overlay +
+ * push-pull), gossip bootstrap datagrams (udp 6001), Gnutella 0.6 connections with handshakes on
+ * 6346 (one in 50 deflated), Gnutella UDP datagrams. Messages are the conformance vectors plus
+ * ANNOUNCE/NOTIFICATION messages with 16..512 bytes of data, encoded with the generated codecs.
+ * A prefix of the same packets (--tshark-mb, default 12) is written too, because `tshark -T json`
+ * runs at about 1 MB/s. Both tools read with the same decode-as (tcp/udp 6346 as Gnutella); output
+ * goes to /dev/null; wall time and peak RSS come from getrusage(RUSAGE_CHILDREN) (python3 wrapper).
+ * Writes bench/out/dissect.json and the dissect section of bench/RESULTS.md; deletes the captures.
+ *
+ *   npx tsx bench/dissect.ts [--size 100] [--tshark-mb 12] [--keep]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync, constants } from 'node:zlib';
+import { parseArgs } from '../src/cli/args.ts';
+import { protocols } from '../src/codecs/index.gen.ts';
+import { PcapWriter, TcpConversation, ipFrame, udpDatagram, IPPROTO_UDP } from '../src/capture/pcap-writer.ts';
+import { vectorMessages } from '../test/capture/helpers/dissect-fixtures.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = parseArgs(process.argv.slice(2), { size: 'number', 'tshark-mb': 'number', keep: 'boolean' });
+const SIZE = ((args.values.size as number | undefined) ?? 100) * 1e6;
+const PREFIX = ((args.values['tshark-mb'] as number | undefined) ?? 12) * 1e6;
+
+// Deterministic PRNG (mulberry32).
+let seed = 20261122;
+const rnd = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
+
+const api = protocols.find((p) => p.proto === 'gossip-api')!;
+const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 256).toString(16).padStart(2, '0')).join('');
+function bigApi(): Uint8Array {
+  const n = 16 + Math.floor(rnd() * 496);
+  const json = rnd() < 0.5
+    ? { type: 500, body: { ttl: 4, reserved: 0, dataType: 1337, data: hex(n) } }
+    : { type: 502, body: { messageId: Math.floor(rnd() * 65536), dataType: 1337, data: hex(n) } };
+  return api.codec.encode(api.codec.fromJson(json));
+}
+const corpus = {
+  api: [...vectorMessages('gossip-api'), ...Array.from({ length: 200 }, bigApi)],
+  p2p: [...vectorMessages('gossip-overlay'), ...vectorMessages('gossip-pushpull')],
+  overlayUdp: vectorMessages('gossip-overlay').filter((m) => ((m[2]! << 8) | m[3]!) === 510 || ((m[2]! << 8) | m[3]!) === 511),
+  gnutella: vectorMessages('gnutella'),
+};
+const concat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+};
+const te = new TextEncoder();
+
+/** A deflated direction: one zlib stream (compressed once), sent slice by slice. */
+interface ZDir { data: Uint8Array; pos: number }
+interface Flow { conv: TcpConversation; kind: 'api' | 'p2p' | 'gnutella'; z?: [ZDir, ZDir] }
+const zdir = (): ZDir => ({ data: deflateSync(concat(Array.from({ length: 3000 }, () => pick(corpus.gnutella))), { finishFlush: constants.Z_SYNC_FLUSH }), pos: 0 });
+
+function generate(file: string, prefixFile: string): { packets: number; prefixPackets: number; bytes: number; prefixBytes: number } {
+  const fd = openSync(file, 'w');
+  const pfd = openSync(prefixFile, 'w');
+  let written = 0, prefixOpen = true, packets = 0, prefixPackets = 0, prefixBytes = 0;
+  let pending: Uint8Array[] = [], pendingBytes = 0;
+  const flush = () => {
+    if (!pendingBytes) return;
+    const buf: Uint8Array = concat(pending);
+    writeSync(fd, buf);
+    if (prefixOpen) {
+      writeSync(pfd, buf);
+      prefixBytes += buf.length;
+      if (prefixBytes >= PREFIX) { prefixOpen = false; closeSync(pfd); }
+    }
+    pending = []; pendingBytes = 0;
+  };
+  const w = new PcapWriter({ sink: (c) => { pending.push(c); pendingBytes += c.length; written += c.length; } });
+  let t = 1_700_000_000_000_000_000n;
+  const put = (frame: Uint8Array) => {
+    w.packet({ timestampNs: t, data: frame });
+    t += 20_000n;
+    packets++;
+    if (prefixOpen) prefixPackets++;
+    if (pendingBytes >= 1 << 20) flush();
+  };
+  const flows: Flow[] = [];
+  let nextPort = 20000;
+  const newFlow = (): Flow => {
+    const r = rnd();
+    const kind: Flow['kind'] = r < 0.35 ? 'api' : r < 0.6 ? 'p2p' : 'gnutella';
+    const port = kind === 'api' ? 7001 : kind === 'p2p' ? 6001 : 6346;
+    const host = 2 + (flows.length % 200);
+    const conv = new TcpConversation({ ip: `10.1.${host >> 8}.${host & 255}`, port: nextPort++ }, { ip: '10.2.0.1', port });
+    if (nextPort > 65000) nextPort = 20000;
+    for (const f of conv.open()) put(f);
+    const f: Flow = { conv, kind };
+    if (kind === 'gnutella') {
+      const deflate = rnd() < 0.02;
+      const enc = deflate ? 'Content-Encoding: deflate\r\n' : '';
+      for (const fr of conv.send(0, te.encode(`GNUTELLA CONNECT/0.6\r\nUser-Agent: peerwire-bench\r\nX-Ultrapeer: False\r\n${deflate ? 'Accept-Encoding: deflate\r\n' : ''}\r\n`))) put(fr);
+      for (const fr of conv.send(1, te.encode(`GNUTELLA/0.6 200 OK\r\nUser-Agent: peerwire-bench\r\n${enc}\r\n`))) put(fr);
+      for (const fr of conv.send(0, te.encode(`GNUTELLA/0.6 200 OK\r\n${enc}\r\n`))) put(fr);
+      if (deflate) f.z = [zdir(), zdir()];
+    }
+    return f;
+  };
+  /** Close a link; a deflated one first sends the rest of both zlib streams (no message is cut). */
+  const closeFlow = (f: Flow) => {
+    for (const d of [0, 1] as const) {
+      const z = f.z?.[d];
+      if (z && z.pos < z.data.length) for (const fr of f.conv.send(d, z.data.subarray(z.pos), 1460)) put(fr);
+    }
+    for (const fr of f.conv.close()) put(fr);
+  };
+  for (let i = 0; i < 64; i++) flows.push(newFlow());
+  while (written < SIZE) {
+    const k = Math.floor(rnd() * flows.length);
+    const f = flows[k]!;
+    const dir: 0 | 1 = rnd() < 0.5 ? 0 : 1;
+    const src = f.kind === 'api' ? corpus.api : f.kind === 'p2p' ? corpus.p2p : corpus.gnutella;
+    const batch = concat(Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => pick(src)));
+    let bytes: Uint8Array = batch;
+    if (f.z) {
+      const z = f.z[dir];
+      if (z.pos >= z.data.length) {
+        // This deflated direction is exhausted: send the rest of the other one, close the link,
+        // a new one takes its place.
+        closeFlow(f);
+        flows[k] = newFlow();
+        continue;
+      }
+      bytes = z.data.subarray(z.pos, z.pos + batch.length);
+      z.pos += bytes.length;
+    }
+    for (const fr of f.conv.send(dir, bytes, 1460)) put(fr);
+    if (rnd() < 0.02) {
+      const u = rnd() < 0.5
+        ? { sport: 28681, dport: 6346, m: pick(corpus.gnutella) }
+        : { sport: 6101, dport: 6001, m: pick(corpus.overlayUdp) };
+      put(ipFrame('10.3.0.1', '10.2.0.1', IPPROTO_UDP, udpDatagram({ src: '10.3.0.1', dst: '10.2.0.1', srcPort: u.sport, dstPort: u.dport, payload: u.m })));
+    }
+    if (rnd() < 0.003) {
+      closeFlow(f);
+      flows[k] = newFlow();
+    }
+  }
+  for (const f of flows) closeFlow(f);
+  flush();
+  closeSync(fd);
+  if (prefixOpen) closeSync(pfd);
+  return { packets, prefixPackets, bytes: statSync(file).size, prefixBytes: statSync(prefixFile).size };
+}
+
+interface Run { seconds: number; maxRssMB: number; code: number }
+/** Wall time and peak RSS of a command (stdout to /dev/null), via getrusage(RUSAGE_CHILDREN). */
+function measure(cmd: string[]): Run {
+  const py = 'import resource,subprocess,sys,time\nt=time.time()\nr=subprocess.call(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\nprint(time.time()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r)';
+  const out = execFileSync('python3', ['-c', py, ...cmd], { encoding: 'utf8' }).trim().split(' ');
+  return { seconds: Number(out[0]), maxRssMB: Number(out[1]) / 1024, code: Number(out[2]) };
+}
+
+function main(): void {
+  const tshark = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
+  const haveTshark = tshark.status === 0;
+  const tsharkVersion = haveTshark ? /TShark \(Wireshark\) (\S+)/.exec(tshark.stdout)?.[1] ?? '?' : null;
+  const dir = mkdtempSync(join(os.tmpdir(), 'peerwire-bench-dissect-'));
+  const file = join(dir, 'bench.pcap');
+  const prefix = join(dir, 'bench-prefix.pcap');
+  try {
+    const t0 = performance.now();
+    const g = generate(file, prefix);
+    const genS = (performance.now() - t0) / 1000;
+    console.error(`generated ${(g.bytes / 1e6).toFixed(1)} MB (${g.packets} packets) in ${genS.toFixed(1)} s; prefix ${(g.prefixBytes / 1e6).toFixed(1)} MB (${g.prefixPackets} packets)`);
+    const ours = (f: string) => [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'dissect', '--json', '--no-progress', '--map', 'tcp:6346=gnutella', '--map', 'udp:6346=gnutella', f];
+    const theirs = (f: string) => ['tshark', '-n', '-r', f, '-d', 'tcp.port==6346,gnutella', '-T', 'json'];
+    // Message count of our run (for messages/s), from a --stats pass.
+    const stats = JSON.parse(spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'dissect', '--stats', '--json', '--no-progress', file], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout) as { messages: Record<string, { count: number }>; malformed: unknown[]; incomplete: { count: number } };
+    const msgCount = Object.values(stats.messages).reduce((n, e) => n + e.count, 0);
+    const oursFull = measure(ours(file));
+    // The same decoding without JSON output (--stats): how much of the time is serialisation.
+    const statsFull = measure([process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'dissect', '--stats', '--no-progress', '--map', 'tcp:6346=gnutella', '--map', 'udp:6346=gnutella', file]);
+    const oursPrefix = measure(ours(prefix));
+    const tsharkPrefix = haveTshark ? measure(theirs(prefix)) : null;
+    const rate = (bytes: number, packets: number, r: Run) => ({ seconds: r.seconds, packetsPerS: packets / r.seconds, mbPerS: bytes / 1e6 / r.seconds, maxRssMB: r.maxRssMB, exit: r.code });
+    const rows = {
+      oursFull: rate(g.bytes, g.packets, oursFull),
+      statsFull: rate(g.bytes, g.packets, statsFull),
+      oursPrefix: rate(g.prefixBytes, g.prefixPackets, oursPrefix),
+      tsharkPrefix: tsharkPrefix ? rate(g.prefixBytes, g.prefixPackets, tsharkPrefix) : null,
+    };
+    const ratioSame = rows.tsharkPrefix ? rows.oursPrefix.mbPerS / rows.tsharkPrefix.mbPerS : null;
+    const ratioFull = rows.tsharkPrefix ? rows.oursFull.mbPerS / rows.tsharkPrefix.mbPerS : null;
+    const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+    const machine = `Node ${process.version}, ${os.cpus().length} × ${cpu}, ${os.platform()} ${os.arch()}${tsharkVersion ? `, TShark ${tsharkVersion}` : ''}`;
+    const cmd = 'npx tsx bench/dissect.ts' + (process.argv.length > 2 ? ' ' + process.argv.slice(2).join(' ') : '');
+    const f1 = (x: number) => x.toFixed(1), f0 = (x: number) => Math.round(x).toLocaleString('en-US');
+    const line = (name: string, file: string, mb: number, pk: number, r: ReturnType<typeof rate>) =>
+      `| ${name} | ${file} (${f1(mb / 1e6)} MB, ${f0(pk)} packets) | ${r.seconds.toFixed(2)} | ${f0(r.packetsPerS)} | ${f1(r.mbPerS)} | ${f0(r.maxRssMB)} |`;
+    const md = [
+      `Command: \`${cmd}\`; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
+      `Capture: generated with the project's pcap writer (gossip API 7001, gossip P2P 6001, gossip UDP 6001, Gnutella 0.6 on 6346 with handshakes, 1 in 50 links deflated, Gnutella UDP); ${f0(msgCount)} messages, ${stats.malformed.length} malformed, ${stats.incomplete.count} incomplete.`,
+      `Both tools read the same files with the same decode-as (\`--map tcp:6346=gnutella\` / \`-d tcp.port==6346,gnutella\`), JSON to /dev/null; wall time including start-up, peak RSS from getrusage. tshark \`-T json\` runs at about 1 MB/s, so it was measured on the first ${f1(g.prefixBytes / 1e6)} MB of the capture (a prefix written with the same packets), not on the whole file.`,
+      '',
+      '| tool | file | s | packets/s | MB/s | peak RSS MB |',
+      '|---|---|---:|---:|---:|---:|',
+      line('`peerwire dissect --json`', 'full capture', g.bytes, g.packets, rows.oursFull),
+      line('`peerwire dissect --stats` (decode, no JSON)', 'full capture', g.bytes, g.packets, rows.statsFull),
+      line('`peerwire dissect --json`', 'prefix', g.prefixBytes, g.prefixPackets, rows.oursPrefix),
+      rows.tsharkPrefix ? line('`tshark -T json`', 'prefix', g.prefixBytes, g.prefixPackets, rows.tsharkPrefix) : '| `tshark -T json` | not installed | | | | |',
+      '',
+      ratioSame !== null
+        ? `Speed ratio (MB/s): **${ratioSame.toFixed(1)}×** tshark on the same prefix file; ${ratioFull!.toFixed(1)}× comparing our full-capture rate with tshark's prefix rate (goal ≥ 20×). Messages decoded per second (full capture): ${f0(msgCount / rows.oursFull.seconds)}.`
+        : 'tshark not installed: no ratio.',
+    ].join('\n');
+    console.log(md);
+    mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/out/dissect.json'), JSON.stringify({ command: cmd, machine, date: new Date().toISOString(), capture: { ...g, messages: msgCount, generateSeconds: genS }, rows, ratioSamePrefix: ratioSame, ratioFullVsPrefix: ratioFull }, null, 2) + '\n');
+    const results = join(ROOT, 'bench/RESULTS.md');
+    let text = readFileSync(results, 'utf8');
+    const section = `<!-- dissect:start -->\n## Capture dissector: peerwire dissect vs tshark\n\n${md}\n<!-- dissect:end -->`;
+    const re = /<!-- dissect:start -->[\s\S]*?<!-- dissect:end -->/;
+    text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
+    writeFileSync(results, text);
+  } finally {
+    if (!args.values.keep) rmSync(dir, { recursive: true, force: true });
+    else console.error(`kept ${dir}`);
+  }
+}
+
+main();
