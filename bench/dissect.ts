@@ -209,7 +209,7 @@ function main(): void {
     const md = [
       `Command: \`${cmd}\`; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
       `Capture: generated with the project's pcap writer (gossip API 7001, gossip P2P 6001, gossip UDP 6001, Gnutella 0.6 on 6346 with handshakes, 1 in 50 links deflated, Gnutella UDP); ${f0(msgCount)} messages, ${stats.malformed.length} malformed, ${stats.incomplete.count} incomplete.`,
-      `Both tools read the same files with the same decode-as (\`--map tcp:6346=gnutella\` / \`-d tcp.port==6346,gnutella\`), JSON to /dev/null; wall time including start-up, peak RSS from getrusage. tshark \`-T json\` runs at about 1 MB/s, so it was measured on the first ${f1(g.prefixBytes / 1e6)} MB of the capture (a prefix written with the same packets), not on the whole file.`,
+      `Both tools read the same files with the same decode-as (\`--map tcp:6346=gnutella\` / \`-d tcp.port==6346,gnutella\`), JSON to /dev/null; wall time including start-up, peak RSS from getrusage. To bound tshark's run time (the reference notes measured \`tshark -T json\` at 0.8 MB/s on small packets), tshark was measured on the first ${f1(g.prefixBytes / 1e6)} MB of the capture only (a prefix file written with the same packets), not on the whole 100 MB; our tool was run on both. tshark has no gossip dissector (it prints those payloads as raw data) and decodes only Gnutella ping/pong/push/query/query-hit, so its work per byte is lower than ours on this mix.`,
       '',
       '| tool | file | s | packets/s | MB/s | peak RSS MB |',
       '|---|---|---:|---:|---:|---:|',
@@ -219,7 +219,7 @@ function main(): void {
       rows.tsharkPrefix ? line('`tshark -T json`', 'prefix', g.prefixBytes, g.prefixPackets, rows.tsharkPrefix) : '| `tshark -T json` | not installed | | | | |',
       '',
       ratioSame !== null
-        ? `Speed ratio (MB/s): **${ratioSame.toFixed(1)}×** tshark on the same prefix file; ${ratioFull!.toFixed(1)}× comparing our full-capture rate with tshark's prefix rate (goal ≥ 20×). Messages decoded per second (full capture): ${f0(msgCount / rows.oursFull.seconds)}.`
+        ? `Speed ratio (MB/s): **${ratioSame.toFixed(1)}×** tshark on the same prefix file; ${ratioFull!.toFixed(1)}× comparing our full-capture rate with tshark's prefix rate. **Goal ≥ 20×: not met.** Messages decoded per second (full capture, with JSON): ${f0(msgCount / rows.oursFull.seconds)}; without JSON output (--stats) the same decoding takes ${(rows.statsFull.seconds / rows.oursFull.seconds * 100).toFixed(0)}% of the time, so JSON serialisation is about half of the cost, and the rest is spread over reassembly, framing (FrameReader copies each frame) and per-message objects; the generated decoders themselves run at millions of messages per second (codec section above) and are not the bottleneck.`
         : 'tshark not installed: no ratio.',
     ].join('\n');
     console.log(md);
