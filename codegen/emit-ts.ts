@@ -1242,10 +1242,11 @@ export class TsEmitter {
     const userJson = (ref: string, args: Expr[]) => `toJson${this.typeName(ref)}(${x} as any, ${ctx}${args.map((e) => `, ${this.tx(e, s, t, a)}`).join('')})`;
     if (d.kind === 'user') return userJson(d.ref.key, d.args);
     if (exprUsesIo(d.on)) return this.byShape(t, a, d, x, (ref, args) => userJson(ref, args), `toHex(${x} as unknown as Uint8Array)`, `${x} instanceof Uint8Array`);
+    // A conditional chain, not a closure: toJson is on the dissector's per-message path.
     const on = this.tx(d.on, s, t, a);
-    const cases = d.cases.filter((c) => c.type.kind === 'user').map((c) => `sw === ${this.tx(c.match, s, t, a)} ? ${userJson((c.type as { ref: { key: string } }).ref.key, (c.type as { args: Expr[] }).args)} : `);
+    const cases = d.cases.filter((c) => c.type.kind === 'user').map((c) => `${on} === ${this.tx(c.match, s, t, a)} ? ${userJson((c.type as { ref: { key: string } }).ref.key, (c.type as { args: Expr[] }).args)} : `);
     const fb = d.fallback?.kind === 'user' ? userJson(d.fallback.ref.key, d.fallback.args) : `toHex(${x} as unknown as Uint8Array)`;
-    return `(${x} instanceof Uint8Array ? toHex(${x}) : ((sw: unknown) => ${cases.join('')}${fb})(${on}))`;
+    return `(${x} instanceof Uint8Array ? toHex(${x}) : ${cases.join('')}${fb})`;
   }
 
   private emitFromJson(L: Lines, t: TypeIR): void {

@@ -2,7 +2,11 @@
 
 const HEX = Array.from({ length: 256 }, (_, k) => k.toString(16).padStart(2, '0'));
 
+/** Node's native encoder where there is one (much faster on long arrays); the table loop elsewhere. */
+const NodeBuffer = (globalThis as { Buffer?: { from(ab: ArrayBufferLike, off: number, len: number): { toString(enc: 'hex'): string } } }).Buffer;
+
 export function toHex(b: Uint8Array): string {
+  if (b.length > 24 && NodeBuffer) return NodeBuffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
   let s = '';
   for (let k = 0; k < b.length; k++) s += HEX[b[k] as number];
   return s;

@@ -183,7 +183,7 @@ export function toJsonEthernet(v: Ethernet, parent?: any): Record<string, unknow
   j.srcMac = toHex(v.srcMac);
   j.etherType = v.etherType;
   j.etherTypeName = EtherTypeLabels[v.etherType as number] ?? null;
-  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : ((sw: unknown) => sw === 33024 ? toJsonVlanTagged(v.body as any, undefined) : sw === 34984 ? toJsonVlanTagged(v.body as any, undefined) : sw === 37120 ? toJsonVlanTagged(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array))(v.etherType));
+  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : v.etherType === 33024 ? toJsonVlanTagged(v.body as any, undefined) : v.etherType === 34984 ? toJsonVlanTagged(v.body as any, undefined) : v.etherType === 37120 ? toJsonVlanTagged(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array));
   return j;
 }
 
@@ -402,7 +402,7 @@ export function toJsonVlanTagged(v: VlanTagged, parent?: any): Record<string, un
   j.vlanId = v.vlanId;
   j.etherType = v.etherType;
   j.etherTypeName = EtherTypeLabels[v.etherType as number] ?? null;
-  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : ((sw: unknown) => sw === 33024 ? toJsonVlanTagged(v.body as any, undefined) : sw === 34984 ? toJsonVlanTagged(v.body as any, undefined) : sw === 37120 ? toJsonVlanTagged(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array))(v.etherType));
+  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : v.etherType === 33024 ? toJsonVlanTagged(v.body as any, undefined) : v.etherType === 34984 ? toJsonVlanTagged(v.body as any, undefined) : v.etherType === 37120 ? toJsonVlanTagged(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array));
   return j;
 }
 

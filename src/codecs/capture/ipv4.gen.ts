@@ -662,7 +662,7 @@ export function writeOption(b: Uint8Array, p: number, v: OptionInit, parent: any
 export function toJsonOption(v: Option, parent?: any): Record<string, unknown> {
   const j: Record<string, unknown> = {};
   j.kind = v.kind;
-  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : ((sw: unknown) => sw === 0 ? toJsonEndOfOptions(v.body as any, undefined) : sw === 1 ? toJsonNoOperation(v.body as any, undefined) : toJsonTlv(v.body as any, undefined))(v.kind));
+  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : v.kind === 0 ? toJsonEndOfOptions(v.body as any, undefined) : v.kind === 1 ? toJsonNoOperation(v.body as any, undefined) : toJsonTlv(v.body as any, undefined));
   return j;
 }
 

@@ -402,7 +402,7 @@ export function writeHeaderChain(b: Uint8Array, p: number, v: HeaderChainInit, p
 /** JSON form of a decoded header_chain (docs/conventions.md). */
 export function toJsonHeaderChain(v: HeaderChain, parent?: any, p_nextHeader?: number): Record<string, unknown> {
   const j: Record<string, unknown> = {};
-  j.header = (v.header instanceof Uint8Array ? toHex(v.header) : ((sw: unknown) => sw === 0 ? toJsonOptionsHeader(v.header as any, undefined) : sw === 43 ? toJsonRoutingHeader(v.header as any, undefined) : sw === 44 ? toJsonFragmentHeader(v.header as any, undefined) : sw === 51 ? toJsonAuthHeader(v.header as any, undefined) : sw === 60 ? toJsonOptionsHeader(v.header as any, undefined) : toHex(v.header as unknown as Uint8Array))(p_nextHeader));
+  j.header = (v.header instanceof Uint8Array ? toHex(v.header) : p_nextHeader === 0 ? toJsonOptionsHeader(v.header as any, undefined) : p_nextHeader === 43 ? toJsonRoutingHeader(v.header as any, undefined) : p_nextHeader === 44 ? toJsonFragmentHeader(v.header as any, undefined) : p_nextHeader === 51 ? toJsonAuthHeader(v.header as any, undefined) : p_nextHeader === 60 ? toJsonOptionsHeader(v.header as any, undefined) : toHex(v.header as unknown as Uint8Array));
   return j;
 }
 

@@ -301,7 +301,7 @@ export function toJsonGnutella(v: Gnutella, parent?: any): Record<string, unknow
   j.ttl = v.ttl;
   j.hops = v.hops;
   j.payloadLength = v.payloadLength;
-  j.payload = (v.payload instanceof Uint8Array ? toHex(v.payload) : ((sw: unknown) => sw === 0 ? toJsonPing(v.payload as any, undefined) : sw === 1 ? toJsonPong(v.payload as any, undefined) : sw === 2 ? toJsonBye(v.payload as any, undefined) : sw === 48 ? toJsonQrp(v.payload as any, undefined) : sw === 49 ? toJsonVendorMsg(v.payload as any, undefined) : sw === 50 ? toJsonVendorMsg(v.payload as any, undefined) : sw === 64 ? toJsonPush(v.payload as any, undefined) : sw === 128 ? toJsonQuery(v.payload as any, undefined) : sw === 129 ? toJsonQueryHit(v.payload as any, undefined) : sw === 205 ? toJsonHsep(v.payload as any, undefined) : toHex(v.payload as unknown as Uint8Array))(v.payloadType));
+  j.payload = (v.payload instanceof Uint8Array ? toHex(v.payload) : v.payloadType === 0 ? toJsonPing(v.payload as any, undefined) : v.payloadType === 1 ? toJsonPong(v.payload as any, undefined) : v.payloadType === 2 ? toJsonBye(v.payload as any, undefined) : v.payloadType === 48 ? toJsonQrp(v.payload as any, undefined) : v.payloadType === 49 ? toJsonVendorMsg(v.payload as any, undefined) : v.payloadType === 50 ? toJsonVendorMsg(v.payload as any, undefined) : v.payloadType === 64 ? toJsonPush(v.payload as any, undefined) : v.payloadType === 128 ? toJsonQuery(v.payload as any, undefined) : v.payloadType === 129 ? toJsonQueryHit(v.payload as any, undefined) : v.payloadType === 205 ? toJsonHsep(v.payload as any, undefined) : toHex(v.payload as unknown as Uint8Array));
   return j;
 }
 
@@ -967,7 +967,7 @@ export function toJsonQrp(v: Qrp, parent?: any): Record<string, unknown> {
   const j: Record<string, unknown> = {};
   j.variant = v.variant;
   j.variantName = QrpVariantLabels[v.variant as number] ?? null;
-  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : ((sw: unknown) => sw === 0 ? toJsonQrpReset(v.body as any, undefined) : sw === 1 ? toJsonQrpPatch(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array))(v.variant));
+  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : v.variant === 0 ? toJsonQrpReset(v.body as any, undefined) : v.variant === 1 ? toJsonQrpPatch(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array));
   return j;
 }
 

@@ -173,7 +173,7 @@ export function toJsonGossipApi(v: GossipApi, parent?: any): Record<string, unkn
   j.size = v.size;
   j.type = v.type;
   j.typeName = MsgTypeLabels[v.type as number] ?? null;
-  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : ((sw: unknown) => sw === 500 ? toJsonAnnounce(v.body as any, undefined) : sw === 501 ? toJsonNotify(v.body as any, undefined) : sw === 502 ? toJsonNotification(v.body as any, undefined) : sw === 503 ? toJsonValidation(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array))(v.type));
+  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : v.type === 500 ? toJsonAnnounce(v.body as any, undefined) : v.type === 501 ? toJsonNotify(v.body as any, undefined) : v.type === 502 ? toJsonNotification(v.body as any, undefined) : v.type === 503 ? toJsonValidation(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array));
   return j;
 }
 

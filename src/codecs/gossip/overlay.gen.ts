@@ -188,7 +188,7 @@ export function toJsonGossipOverlay(v: GossipOverlay, parent?: any): Record<stri
   j.size = v.size;
   j.type = v.type;
   j.typeName = MsgTypeLabels[v.type as number] ?? null;
-  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : ((sw: unknown) => sw === 510 ? toJsonInit(v.body as any, undefined) : sw === 511 ? toJsonPopulate(v.body as any, undefined) : sw === 512 ? toJsonConnect(v.body as any, undefined) : sw === 513 ? toJsonDisconnect(v.body as any, undefined) : sw === 514 ? toJsonNeighbors(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array))(v.type));
+  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : v.type === 510 ? toJsonInit(v.body as any, undefined) : v.type === 511 ? toJsonPopulate(v.body as any, undefined) : v.type === 512 ? toJsonConnect(v.body as any, undefined) : v.type === 513 ? toJsonDisconnect(v.body as any, undefined) : v.type === 514 ? toJsonNeighbors(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array));
   return j;
 }
 

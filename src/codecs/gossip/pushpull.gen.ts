@@ -178,7 +178,7 @@ export function toJsonGossipPushpull(v: GossipPushpull, parent?: any): Record<st
   j.size = v.size;
   j.type = v.type;
   j.typeName = MsgTypeLabels[v.type as number] ?? null;
-  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : ((sw: unknown) => sw === 504 ? toJsonPull(v.body as any, undefined) : sw === 505 ? toJsonResponse(v.body as any, undefined) : sw === 506 ? toJsonPush(v.body as any, undefined) : sw === 507 ? toJsonSendContent(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array))(v.type));
+  j.body = (v.body instanceof Uint8Array ? toHex(v.body) : v.type === 504 ? toJsonPull(v.body as any, undefined) : v.type === 505 ? toJsonResponse(v.body as any, undefined) : v.type === 506 ? toJsonPush(v.body as any, undefined) : v.type === 507 ? toJsonSendContent(v.body as any, undefined) : toHex(v.body as unknown as Uint8Array));
   return j;
 }
 

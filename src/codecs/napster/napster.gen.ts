@@ -283,7 +283,7 @@ export function toJsonNapster(v: Napster, parent?: any): Record<string, unknown>
   j.length = v.length;
   j.type = v.type;
   j.typeName = MsgTypeLabels[v.type as number] ?? null;
-  j.data = (v.data instanceof Uint8Array ? toHex(v.data) : ((sw: unknown) => sw === 2 ? toJsonLogin(v.data as any, undefined) : sw === 3 ? toJsonLoginAck(v.data as any, undefined) : sw === 100 ? toJsonAddFile(v.data as any, undefined) : sw === 200 ? toJsonSearch(v.data as any, undefined) : sw === 201 ? toJsonSearchResult(v.data as any, undefined) : sw === 202 ? toJsonEmpty(v.data as any, undefined) : sw === 203 ? toJsonDownloadRequest(v.data as any, undefined) : sw === 204 ? toJsonDownloadAck(v.data as any, undefined) : toJsonRawText(v.data as any, undefined))(v.type));
+  j.data = (v.data instanceof Uint8Array ? toHex(v.data) : v.type === 2 ? toJsonLogin(v.data as any, undefined) : v.type === 3 ? toJsonLoginAck(v.data as any, undefined) : v.type === 100 ? toJsonAddFile(v.data as any, undefined) : v.type === 200 ? toJsonSearch(v.data as any, undefined) : v.type === 201 ? toJsonSearchResult(v.data as any, undefined) : v.type === 202 ? toJsonEmpty(v.data as any, undefined) : v.type === 203 ? toJsonDownloadRequest(v.data as any, undefined) : v.type === 204 ? toJsonDownloadAck(v.data as any, undefined) : toJsonRawText(v.data as any, undefined));
   return j;
 }
 
