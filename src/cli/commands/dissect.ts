@@ -127,10 +127,11 @@ export function keyFields(r: MessageRecord, max = 5): string {
 class Out {
   private buf: string[] = [];
   private n = 0;
-  async line(s: string): Promise<void> {
+  /** Buffers a line; returns a promise only when it had to flush (no promise per line on the hot path). */
+  line(s: string): Promise<void> | undefined {
     this.buf.push(s);
     this.n += s.length + 1;
-    if (this.n >= 1 << 16) await this.flush();
+    return this.n >= 1 << 16 ? this.flush() : undefined;
   }
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
@@ -278,7 +279,7 @@ export async function run(argv: string[]): Promise<number> {
   let malformed = 0;
   let fatal: string | undefined;
   let problemsShown = 0;
-  const handle = async (r: DissectRecord) => {
+  const handle = (r: DissectRecord): Promise<void> | undefined => {
     if (r.kind === 'problem') {
       if (r.scope === 'capture' && r.severity === 'error') fatal = `${r.reason} (at byte ${r.offset ?? 0})`;
       else if (problemsShown++ < 20) {
@@ -290,14 +291,16 @@ export async function run(argv: string[]): Promise<number> {
     if (filter && !filter.test(r)) return;
     if (r.kind === 'malformed') malformed++;
     if (statsOnly) { addStats(stats, r); return; }
-    if (json) { await out.line(recordJson(r)); return; }
-    await out.line(tableRow(r, d.counters.firstTimeNs));
+    return out.line(json ? recordJson(r) : tableRow(r, d.counters.firstTimeNs));
   };
 
   if (!json && !statsOnly) await out.line(TABLE_HEAD);
   try {
     for await (const ev of events) {
-      for (const r of await d.push(ev)) await handle(r);
+      for (const r of await d.push(ev)) {
+        const wait = handle(r);
+        if (wait) await wait;
+      }
       if (progress && ev.kind === 'packet') progress.update(ev.offset, d.counters.packets);
     }
     for (const r of await d.finish()) await handle(r);
