@@ -50,19 +50,33 @@ export class FrameReader<T> {
   /**
    * Add a chunk; returns the messages it completes (decoded, or with their DecodeError).
    * Throws FramingError when the stream is desynchronised; the reader then stays failed.
+   * Messages that lie wholly inside the chunk are decoded in place (zero-copy): their values and
+   * `bytes` view the chunk, so do not reuse a chunk's memory after pushing it.
    */
   push(chunk: Uint8Array): Frame<T>[] {
     if (this.failed) throw this.failed;
-    this.append(chunk);
     const out: Frame<T>[] = [];
+    if (this.len === 0) {
+      const used = this.scan(chunk, chunk.length, false, out);
+      this.base += used;
+      if (used < chunk.length) this.append(chunk.subarray(used));
+      return out;
+    }
+    this.append(chunk);
+    this.consume(this.scan(this.buf, this.len, true, out));
+    return out;
+  }
+
+  /** Frames src[0, end); `copy` when src is the reader's own buffer (it is overwritten later). Returns the bytes used. */
+  private scan(src: Uint8Array, end: number, copy: boolean, out: Frame<T>[]): number {
     let p = 0;
     for (;;) {
-      const avail = this.len - p;
+      const avail = end - p;
       if (avail === 0) break;
-      const n = this.frame ? this.lengthAt(p, avail) : this.decodeLength(p, avail, out);
+      const n = this.frame ? this.lengthAt(src, p, avail) : this.decodeLength(src, p, end, copy, out);
       if (n < 0) break;
       if (this.frame) {
-        const bytes = this.buf.slice(p, p + n);
+        const bytes = copy ? src.slice(p, p + n) : src.subarray(p, p + n);
         try {
           const { value, size } = this.decode(bytes, 0);
           if (size !== n) out.push({ ok: false, error: new DecodeError('valid', this.base + p + size, '', `message declares ${n} bytes but its fields end after ${size}`), bytes, offset: this.base + p });
@@ -74,8 +88,7 @@ export class FrameReader<T> {
       }
       p += n;
     }
-    this.consume(p);
-    return out;
+    return p;
   }
 
   /** Call at end of stream: leftover bytes are a truncated message. */
@@ -87,10 +100,10 @@ export class FrameReader<T> {
     return [{ ok: false, error: err, bytes, offset: this.base - bytes.length }];
   }
 
-  private lengthAt(p: number, avail: number): number {
+  private lengthAt(src: Uint8Array, p: number, avail: number): number {
     const f = this.frame!;
     if (avail < f.headerSize) return -1;
-    const n = f.frameLength(this.buf, p);
+    const n = f.frameLength(src, p);
     if (!Number.isInteger(n) || n < f.headerSize || n > this.maxMessageSize) {
       this.failed = new FramingError('limit', this.base + p, '', `frame length ${n} is outside ${f.headerSize}..${this.maxMessageSize}; stream desynchronised`);
       throw this.failed;
@@ -99,12 +112,16 @@ export class FrameReader<T> {
   }
 
   /** Decode-driven framing for protocols without a length header. */
-  private decodeLength(p: number, avail: number, out: Frame<T>[]): number {
-    const view = this.buf.subarray(p, this.len);
+  private decodeLength(src: Uint8Array, p: number, end: number, copy: boolean, out: Frame<T>[]): number {
+    const avail = end - p;
+    const view = src.subarray(p, end);
     try {
-      const { value, size } = this.decode(view, 0);
+      const first = this.decode(view, 0);
+      const size = first.size;
       if (size === 0) throw new FramingError('consume', this.base + p, '', 'message of zero bytes');
-      out.push({ ok: true, value, bytes: view.slice(0, size), offset: this.base + p });
+      // Values must not view the reader's own buffer (it is overwritten): decode an exact copy.
+      const bytes = copy ? view.slice(0, size) : view.subarray(0, size);
+      out.push({ ok: true, value: copy ? this.decode(bytes, 0).value : first.value, bytes, offset: this.base + p });
       return size;
     } catch (e) {
       if (e instanceof FramingError) throw (this.failed = e);

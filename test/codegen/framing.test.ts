@@ -100,3 +100,22 @@ describe('FrameReader', () => {
     expect(frames.filter((f) => f.ok)).toHaveLength(2);
   });
 });
+
+describe('FrameReader buffer ownership', () => {
+  it('decoded values stay intact after the reader reuses its buffer (length and text framing)', () => {
+    const api = protocols.find((x) => x.proto === 'gossip-api')!;
+    const r = new FrameReader(api.codec.decode, api.frame);
+    const a = fromHex('001001f4040005396465616462656566');
+    const first = [...r.push(a.subarray(0, 5)), ...r.push(a.subarray(5))];
+    r.push(fromHex('001001f40400053900000000'));
+    r.push(fromHex('00000000'));
+    expect(toHex((first[0]!.ok && (first[0]!.value as { body: { data: Uint8Array } }).body.data) as Uint8Array)).toBe('6465616462656566');
+
+    const p2pdi = protocols.find((x) => x.proto === 'seedgossip')!;
+    const t = new FrameReader(p2pdi.codec.decode, p2pdi.frame, { maxMessageSize: 1024 });
+    const line = new TextEncoder().encode('Liveness Request:1709288400:10.0.0.5\n');
+    const got = [...t.push(line.subarray(0, 10)), ...t.push(line.subarray(10))];
+    t.push(new TextEncoder().encode('XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX'));
+    expect(p2pdi.codec.toJson(got[0]!.ok ? got[0]!.value : null)).toEqual({ line: { head: 'Liveness Request', body: { timestamp: '1709288400', ip: '10.0.0.5' } } });
+  });
+});
