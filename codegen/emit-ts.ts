@@ -317,7 +317,7 @@ export class TsEmitter {
     const runtimeNames = [
       'Input', 'inputFor', 'dataView', 'DecodeError', 'EncodeError', 'within', 'eofInRun', 'eof', 'sizeOut', 'countOut', 'badValue', 'noTerminator',
       'noProgress', 'findByte', 'checkUint', 'checkSint', 'checkBigUint', 'checkBigSint', 'requireBytes', 'requireValue', 'requireArray',
-      'idiv', 'imod', 'bytesEqual', 'bytesCompare', 'decodeText', 'encodeText', 'textLength', 'toHex', 'jsonObject', 'jsonInt', 'jsonBig',
+      'idiv', 'imod', 'bytesEqual', 'bytesCompare', 'decodeText', 'encodeText', 'writeText', 'textLength', 'toHex', 'jsonObject', 'jsonInt', 'jsonBig',
       'jsonBytes', 'jsonStr', 'jsonBool', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'pickByShape', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
     ];
     L.line(`import { ${runtimeNames.join(', ')} } from '${relImport(out, RUNTIME)}';`);
@@ -346,7 +346,7 @@ export class TsEmitter {
     }
     L.line();
     L.line('/* eslint-disable @typescript-eslint/no-unused-vars */');
-    L.line('void [Input, inputFor, dataView, DecodeError, EncodeError, within, eofInRun, eof, sizeOut, countOut, badValue, noTerminator, noProgress, findByte, checkUint, checkSint, checkBigUint, checkBigSint, requireBytes, requireValue, requireArray, idiv, imod, bytesEqual, bytesCompare, decodeText, encodeText, textLength, toHex, jsonObject, jsonInt, jsonBig, jsonBytes, jsonStr, jsonBool, jsonArray, jsonUnknownKeys, jsonScalar, pickByShape, rootOf, runProcess, unProcess, padTo, stripRight];');
+    L.line('void [Input, inputFor, dataView, DecodeError, EncodeError, within, eofInRun, eof, sizeOut, countOut, badValue, noTerminator, noProgress, findByte, checkUint, checkSint, checkBigUint, checkBigSint, requireBytes, requireValue, requireArray, idiv, imod, bytesEqual, bytesCompare, decodeText, encodeText, writeText, textLength, toHex, jsonObject, jsonInt, jsonBig, jsonBytes, jsonStr, jsonBool, jsonArray, jsonUnknownKeys, jsonScalar, pickByShape, rootOf, runProcess, unProcess, padTo, stripRight];');
     L.line();
     for (const ek of spec.enumKeys) this.emitEnum(L, ek, spec);
     for (const k of spec.typeKeys) this.emitType(L, this.schema.types.get(k)!, spec);
@@ -1155,6 +1155,11 @@ export class TsEmitter {
         break;
       case 'str': {
         const enc = `encodeText(${x}, '${d.encoding}', ${label})`;
+        if (!a.process && !fixedExtent) {
+          // Straight into the output buffer: no temporary array per string.
+          L.line(`p = writeText(b, p, ${x}, '${d.encoding}', ${label});`);
+          break;
+        }
         writeBytes(a.process ? `unProcess('${a.process.name}', ${enc}, ${label}${a.process.args.map((e) => `, ${this.tx(e, s, t, a)}`).join('')})` : enc);
         break;
       }

@@ -34,6 +34,18 @@ export function encodeText(s: string, enc: Encoding, field: string): Uint8Array 
   return out;
 }
 
+/** Encodes `s` into b at p (b has room: the length pass sized it); returns the position after it. */
+export function writeText(b: Uint8Array, p: number, s: string, enc: Encoding, field: string): number {
+  if (typeof s !== 'string') throw new EncodeError(field, `expected a string, got ${typeof s}`);
+  if (enc === 'UTF-8') return p + utf8Encoder.encodeInto(s, b.subarray(p)).written;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c > 0xff) throw new EncodeError(field, `character U+${c.toString(16).padStart(4, '0')} at index ${k} is not ${enc}`);
+    b[p + k] = c;
+  }
+  return p + s.length;
+}
+
 /** Encoded byte length without allocating (exact for the single-byte encodings). */
 export function textLength(s: string, enc: Encoding): number {
   if (enc !== 'UTF-8') return s.length;
