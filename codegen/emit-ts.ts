@@ -5,7 +5,7 @@
  * decode / encode / encodeInto / encodedLength wrappers plus a Codec object.
  */
 import { dirname, relative } from 'node:path';
-import { fieldRefs, showExpr, type Expr } from './expr.ts';
+import { fieldRefs, showExpr, usesName, type Expr } from './expr.ts';
 import type { Attr, DataType, Problem, Schema, SpecFile, TypeIR } from './ir.ts';
 import { constInt, translate, TranslateError, typeOf, type Scope } from './translate.ts';
 
@@ -780,7 +780,7 @@ export class TsEmitter {
       if (only && !only.has(a.id)) continue;
       L.line(`const _${a.name} = v.${a.name}${a.defaultValue !== null ? ` ?? ${a.defaultValue}` : ''};`);
     }
-    for (const [k, a] of t.seq.entries()) {
+    for (const a of t.seq) {
       if (!a.derive) continue;
       if (only && !only.has(a.id)) continue;
       const s = this.encodeScope(t);
@@ -797,7 +797,6 @@ export class TsEmitter {
       const solved = this.tx(a.derive.solve, { ...s, name: (id) => (id === '$len' ? len : s.name(id)) }, t, a);
       L.line(`_${a.name} = ${a.type.kind === 'int' && a.type.width === 8 ? `BigInt(${solved})` : solved};`);
       L.close();
-      void k;
     }
   }
 
@@ -1532,7 +1531,7 @@ function escTpl(s: string): string {
 }
 
 function exprUsesIo(e: Expr): boolean {
-  return showExpr(e).includes('_io.');
+  return usesName(e, '_io');
 }
 
 function paramTs(ksy: string): string {
