@@ -162,11 +162,19 @@ function generate(file: string, prefixFile: string): { packets: number; prefixPa
 }
 
 interface Run { seconds: number; maxRssMB: number; code: number }
-/** Wall time and peak RSS of a command (stdout to /dev/null), via getrusage(RUSAGE_CHILDREN). */
-function measure(cmd: string[]): Run {
+/** Wall time and peak RSS of one run of a command (stdout to /dev/null), via getrusage(RUSAGE_CHILDREN). */
+function measureOnce(cmd: string[]): Run {
   const py = 'import resource,subprocess,sys,time\nt=time.time()\nr=subprocess.call(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\nprint(time.time()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r)';
   const out = execFileSync('python3', ['-c', py, ...cmd], { encoding: 'utf8' }).trim().split(' ');
   return { seconds: Number(out[0]), maxRssMB: Number(out[1]) / 1024, code: Number(out[2]) };
+}
+
+/** Best wall time of REPEAT runs (both tools alike: on a shared 2-core VM noise only slows a run down), highest RSS seen. */
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+function measure(cmd: string[]): Run {
+  const runs = Array.from({ length: REPEAT }, () => measureOnce(cmd));
+  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  return { ...best, maxRssMB: Math.max(...runs.map((r) => r.maxRssMB)) };
 }
 
 function main(): void {
@@ -209,7 +217,7 @@ function main(): void {
     const md = [
       `Command: \`${cmd}\`; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
       `Capture: generated with the project's pcap writer (gossip API 7001, gossip P2P 6001, gossip UDP 6001, Gnutella 0.6 on 6346 with handshakes, 1 in 50 links deflated, Gnutella UDP); ${f0(msgCount)} messages, ${stats.malformed.length} malformed, ${stats.incomplete.count} incomplete.`,
-      `Both tools read the same files with the same decode-as (\`--map tcp:6346=gnutella\` / \`-d tcp.port==6346,gnutella\`), JSON to /dev/null; wall time including start-up, peak RSS from getrusage. To bound tshark's run time (the reference notes measured \`tshark -T json\` at 0.8 MB/s on small packets), tshark was measured on the first ${f1(g.prefixBytes / 1e6)} MB of the capture only (a prefix file written with the same packets), not on the whole 100 MB; our tool was run on both. tshark has no gossip dissector (it prints those payloads as raw data) and decodes only Gnutella ping/pong/push/query/query-hit, so its work per byte is lower than ours on this mix.`,
+      `Both tools read the same files with the same decode-as (\`--map tcp:6346=gnutella\` / \`-d tcp.port==6346,gnutella\`), JSON to /dev/null; wall time including start-up (best of ${REPEAT} runs per tool), peak RSS from getrusage. To bound tshark's run time (the reference notes measured \`tshark -T json\` at 0.8 MB/s on small packets), tshark was measured on the first ${f1(g.prefixBytes / 1e6)} MB of the capture only (a prefix file written with the same packets), not on the whole 100 MB; our tool was run on both. tshark has no gossip dissector (it prints those payloads as raw data) and decodes only Gnutella ping/pong/push/query/query-hit, so its work per byte is lower than ours on this mix.`,
       '',
       '| tool | file | s | packets/s | MB/s | peak RSS MB |',
       '|---|---|---:|---:|---:|---:|',
@@ -219,7 +227,7 @@ function main(): void {
       rows.tsharkPrefix ? line('`tshark -T json`', 'prefix', g.prefixBytes, g.prefixPackets, rows.tsharkPrefix) : '| `tshark -T json` | not installed | | | | |',
       '',
       ratioSame !== null
-        ? `Speed ratio (MB/s): **${ratioSame.toFixed(1)}×** tshark on the same prefix file; ${ratioFull!.toFixed(1)}× comparing our full-capture rate with tshark's prefix rate. **Goal ≥ 20×: not met.** Messages decoded per second (full capture, with JSON): ${f0(msgCount / rows.oursFull.seconds)}; without JSON output (--stats) the same decoding takes ${(rows.statsFull.seconds / rows.oursFull.seconds * 100).toFixed(0)}% of the time, so JSON serialisation is about half of the cost, and the rest is spread over reassembly, framing (FrameReader copies each frame) and per-message objects; the generated decoders themselves run at millions of messages per second (codec section above) and are not the bottleneck.`
+        ? `Speed ratio (MB/s): **${ratioSame.toFixed(1)}×** tshark on the same prefix file; ${ratioFull!.toFixed(1)}× comparing our full-capture rate with tshark's prefix rate. **Goal ≥ 20×: not met.** Messages decoded per second (full capture, with JSON): ${f0(msgCount / rows.oursFull.seconds)}; without JSON output (--stats) the same decoding takes ${(rows.statsFull.seconds / rows.oursFull.seconds * 100).toFixed(0)}% of the time, so JSON serialisation is about half of the cost, and the rest is spread over reassembly, framing and per-message objects; the generated decoders themselves run at millions of messages per second (codec section above) and are not the bottleneck.`
         : 'tshark not installed: no ratio.',
     ].join('\n');
     console.log(md);
