@@ -125,23 +125,30 @@ class Runner {
 
   get transport(): 'tcp' | 'udp' { return this.o.transport ?? 'tcp'; }
 
-  async probe(rec = new Recorder(false)): Promise<ProbeResult> {
+  /** `timeoutMs` defaults to the per-case probe deadline. */
+  async probe(rec = new Recorder(false), timeoutMs = this.o.probeTimeoutMs ?? 1000): Promise<ProbeResult> {
     const probe = probeFor(this.p.proto);
     if (!probe) {
       // No protocol probe: a connection must at least open.
       try {
-        const c = await Conn.open(this.o.target, rec, true, this.o.probeTimeoutMs ?? 1000);
+        const c = await Conn.open(this.o.target, rec, true, timeoutMs);
         c.close();
         return { ok: true, ms: 0 };
       } catch (e) { return { ok: false, kind: 'crash', detail: (e as Error).message }; }
     }
-    return probe.run(this.p, { target: this.o.target, transport: this.transport, timeoutMs: this.o.probeTimeoutMs ?? 1000, recorder: rec });
+    return probe.run(this.p, { target: this.o.target, transport: this.transport, timeoutMs, recorder: rec });
   }
+
+  /**
+   * Readiness of a freshly started target: it may still be warming up, and a probe abandoned
+   * mid-exchange can itself upset a fragile target, so readiness probes get a longer deadline.
+   */
+  private ready = async (): Promise<boolean> => (await this.probe(new Recorder(false), Math.max(this.o.probeTimeoutMs ?? 1000, 3000))).ok;
 
   async start(): Promise<void> {
     if (this.spawned) {
       this.spawned.start();
-      const ok = await this.spawned.waitReady(async () => (await this.probe()).ok, this.o.startTimeoutMs ?? 15000);
+      const ok = await this.spawned.waitReady(this.ready, this.o.startTimeoutMs ?? 15000);
       if (!ok) {
         const out = this.spawned.output();
         await this.spawned.stop();
@@ -164,7 +171,7 @@ class Runner {
     if (!this.needRestart && this.spawned.running) return;
     this.persistent?.conn?.close();
     if (this.persistent) this.persistent.conn = undefined;
-    const ok = await this.spawned.restart(async () => (await this.probe()).ok, this.o.startTimeoutMs ?? 15000);
+    const ok = await this.spawned.restart(this.ready, this.o.startTimeoutMs ?? 15000);
     if (!ok) throw new Error(`the target did not come back after a restart; its output:\n${this.spawned.output()}`);
     this.needRestart = false;
     this.sinceProbe = 0;
