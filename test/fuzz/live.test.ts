@@ -78,7 +78,7 @@ describe('live fuzzer against broken peers (loopback)', () => {
     expect(again.outcome.kind).toBe('crash');
   }, 45_000);
 
-  it('finds and shrinks the hang after a partial message', async () => {
+  it('finds and shrinks the hang after a partial message', { timeout: 45_000, retry: 2 }, async () => {
     const port = await freePort();
     const { report: r } = await runCampaign({
       proto: 'gossip-api', target: { host: '127.0.0.1', port }, spawn: peer(port, 'hang-partial'),
@@ -95,7 +95,7 @@ describe('live fuzzer against broken peers (loopback)', () => {
     // Retried: about one run in four on a fresh clone, the restarted hang-partial peer never
     // answers its readiness probes (open question, see the session note); a real regression
     // fails all three attempts.
-  }, { timeout: 45_000, retry: 2 });
+  });
 
   it('without --spawn a crash ends the campaign with the unshrunk case', async () => {
     const port = await freePort();
