@@ -66,48 +66,7 @@ seq:
     doc: Urgent pointer.
   - id: options
     size: data_offset * 4 - 20
-    doc: Header options (0 to 40 bytes), kept raw so a malformed option never hides the packet's data; decode them with the `options` type (peerwire choice).
+    doc: Header options (0 to 40 bytes), kept raw so a malformed option never hides the packet's data; decode them with tlv_options.ksy (peerwire choice).
   - id: body
     size-eos: true
     doc: Segment data.
-types:
-  options:
-    doc: TCP options; after End of Option List the rest is padding.
-    seq:
-      - id: entries
-        type: option
-        repeat: eos
-        doc: Options in order.
-  option:
-    doc: One option (2 MSS, 3 window scale, 4 SACK permitted, 5 SACK, 8 timestamps, ...).
-    seq:
-      - id: kind
-        type: u1
-        doc: Option kind.
-      - id: body
-        doc: Option length and data; absent for kind 1, the padding for kind 0.
-        type:
-          switch-on: kind
-          cases:
-            0: end_of_options
-            1: no_operation
-            _: tlv
-  end_of_options:
-    doc: End of Option List; the rest of the option area is padding.
-    seq:
-      - id: padding
-        size-eos: true
-        doc: Padding after the end of the list.
-  no_operation:
-    doc: No-Operation option (one byte, used for alignment).
-  tlv:
-    doc: Length byte (counting the kind and length bytes) and data.
-    seq:
-      - id: length
-        type: u1
-        doc: Length of the option including the kind and length bytes.
-        valid:
-          min: 2
-      - id: data
-        size: length - 2
-        doc: Option data.

@@ -63,7 +63,7 @@ describe('codec-backed layers match Kaitai on the same specs', () => {
         .toEqual([m.headerLength, m.totalLength, m.identification, m.moreFragments, m.fragmentOffset, m.protocol, m.truncated]);
       expect([hex(k.srcAddr), hex(k.dstAddr), hex(k.body)]).toEqual([hex(m.src), hex(m.dst), hex(m.payload)]);
       // Options stay raw in the packet; the spec's `options` type parses them on demand.
-      expect(new K.ipv4!.Options(kaitaiStream(k.options)).entries.map((o: any) => o.kind)).toEqual([1, 1, 0x44, 0]);
+      expect(new K.tlv_options!(kaitaiStream(k.options)).entries.map((o: any) => o.kind)).toEqual([1, 1, 0x44, 0]);
     }
     expect(() => L.ipv4(p.subarray(0, 25))).toThrow(/ipv4 at byte 20: ipv4.options/);
   });
@@ -93,7 +93,7 @@ describe('codec-backed layers match Kaitai on the same specs', () => {
     const m = L.tcp(t);
     expect([k.srcPort, k.dstPort, k.seqNum, k.ackNum, k.dataOffset * 4, k.window]).toEqual([m.srcPort, m.dstPort, m.seq, m.ack, m.headerLength, m.window]);
     expect({ cwr: k.cwr, ece: k.ece, urg: k.urg, ack: k.ack, psh: k.psh, rst: k.rst, syn: k.syn, fin: k.fin }).toEqual(m.flags);
-    expect(new K.tcp!.Options(kaitaiStream(k.options)).entries.map((o: any) => o.kind)).toEqual([2, 1, 3, 4, 8]);
+    expect(new K.tlv_options!(kaitaiStream(k.options)).entries.map((o: any) => o.kind)).toEqual([2, 1, 3, 4, 8]);
     expect(hex(k.body)).toBe(hex(m.payload));
   });
 
