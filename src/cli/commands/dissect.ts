@@ -291,10 +291,14 @@ export async function run(argv: string[]): Promise<number> {
     if (filter && !filter.test(r)) return;
     if (r.kind === 'malformed') malformed++;
     if (statsOnly) { addStats(stats, r); return; }
+    if (!json && !headShown) {
+      // The header goes out with the first row, so a file that is not a capture prints only the error.
+      headShown = true;
+      out.line(TABLE_HEAD);
+    }
     return out.line(json ? recordJson(r) : tableRow(r, d.counters.firstTimeNs));
   };
-
-  if (!json && !statsOnly) await out.line(TABLE_HEAD);
+  let headShown = false;
   try {
     for await (const ev of events) {
       for (const r of await d.push(ev)) {
