@@ -346,7 +346,7 @@ export class TsEmitter {
     }
     L.line();
     L.line('/* eslint-disable @typescript-eslint/no-unused-vars */');
-    L.line('void [Input, inputFor, dataView, DecodeError, EncodeError, within, eofInRun, eof, sizeOut, countOut, badValue, noTerminator, noProgress, findByte, checkUint, checkSint, checkBigUint, checkBigSint, requireBytes, requireValue, requireArray, idiv, imod, bytesEqual, bytesCompare, decodeText, encodeText, writeText, textLength, toHex, jsonObject, jsonInt, jsonBig, jsonBytes, jsonStr, jsonBool, jsonArray, jsonUnknownKeys, jsonScalar, pickByShape, rootOf, runProcess, unProcess, padTo, stripRight];');
+    L.line(`void [${runtimeNames.join(', ')}];`);
     L.line();
     for (const ek of spec.enumKeys) this.emitEnum(L, ek, spec);
     for (const k of spec.typeKeys) this.emitType(L, this.schema.types.get(k)!, spec);

@@ -254,7 +254,3 @@ export function constInt(e: Expr, schema?: Schema, type?: TypeIR): number | null
 export function camelId(id: string): string {
   return id.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
-
-export function describeExpr(e: Expr): string {
-  return showExpr(e).replace(/^\((.*)\)$/, '$1');
-}

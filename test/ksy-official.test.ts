@@ -3,13 +3,10 @@
 // vectors decode to exactly their `json`, negative vectors fail at their `error.path` /
 // `error.offset` with the recorded Kaitai error class.
 
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { compileKsyWithKaitai, kaitaiDecode, listSpecs, specForProto, specRoot } from './support/kaitai-oracle.ts';
-
-const vectorRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), 'vectors');
+import { loadVectors } from './support/vectors.ts';
 
 describe('official kaitai-struct-compiler 0.11', () => {
   const specs = listSpecs();
@@ -26,37 +23,10 @@ describe('official kaitai-struct-compiler 0.11', () => {
   }
 });
 
-interface Vector {
-  proto: string;
-  description: string;
-  source: string;
-  hex: string;
-  json?: unknown;
-  error?: { code: string; path: string; offset: number };
-  kaitaiError?: string;
-  encode?: boolean;
-}
-
-function listVectors(): string[] {
-  if (!fs.existsSync(vectorRoot)) return [];
-  const out: string[] = [];
-  for (const fam of fs.readdirSync(vectorRoot, { withFileTypes: true })) {
-    if (!fam.isDirectory()) continue;
-    for (const f of fs.readdirSync(path.join(vectorRoot, fam.name))) {
-      if (!f.endsWith('.json')) continue;
-      // Conformance vectors only: fuzz findings (test/vectors/fuzz-crashers) have neither json nor error.
-      const v = JSON.parse(fs.readFileSync(path.join(vectorRoot, fam.name, f), 'utf8'));
-      if (v.json || v.error) out.push(path.join(vectorRoot, fam.name, f));
-    }
-  }
-  return out.sort();
-}
 
 describe('conformance vectors agree with the Kaitai oracle', () => {
-  for (const file of listVectors()) {
-    const rel = path.relative(vectorRoot, file);
-    it(rel, async () => {
-      const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Vector;
+  for (const v of loadVectors()) {
+    it(v.file, async () => {
       expect(typeof v.proto).toBe('string');
       expect(typeof v.description).toBe('string');
       expect(typeof v.source).toBe('string');

@@ -51,10 +51,3 @@ export class EncodeError extends PeerwireError {
 export function within(e: unknown, prefix: string): unknown {
   return e instanceof PeerwireError ? e.within(prefix) : e;
 }
-
-/** Wrap an unexpected exception as a DecodeError so decoders throw nothing else. */
-export function asDecodeError(e: unknown, offset: number, path: string): DecodeError {
-  if (e instanceof DecodeError) return e;
-  if (e instanceof PeerwireError) return new DecodeError('valid', offset, e.path, e.reason);
-  return new DecodeError('valid', offset, path, e instanceof Error ? e.message : String(e));
-}
