@@ -581,19 +581,11 @@ export class Loader {
   private resolveEnum(f: LoadedFile, path: (string | number)[], scopeKey: string, name: string): string | null {
     const parts = name.split('::');
     const enumId = parts.pop()!;
-    let scope: string | null = parts.length ? this.resolveType(scopeKey, parts.join('::')) : scopeKey;
-    if (parts.length) {
-      const hit = scope ? this.scopeEnums.get(scope)?.get(enumId) : undefined;
-      if (!hit) this.err(f, path, `unknown enum '${name}'`);
-      return hit ?? null;
-    }
-    while (scope) {
-      const hit = this.scopeEnums.get(scope)?.get(enumId);
-      if (hit) return hit;
-      scope = this.schema.types.get(scope)?.parentKey ?? null;
-    }
-    this.err(f, path, `unknown enum '${name}'`);
-    return null;
+    // `type::enum` names one type's enum; a bare name is looked up outwards from the current type.
+    const qualified = parts.length ? this.resolveType(scopeKey, parts.join('::')) : null;
+    const hit = parts.length ? (qualified ? this.scopeEnums.get(qualified)?.get(enumId) ?? null : null) : Loader.resolveEnumFrom(this.schema, scopeKey, [enumId]);
+    if (!hit) this.err(f, path, `unknown enum '${name}'`);
+    return hit;
   }
 
   /** Resolve an enum name used inside an expression (`msg_type::announce`) from a type's scope. */
