@@ -51,10 +51,9 @@ async function main(): Promise<void> {
       const decode = p!.codec.decode;
       run = () => {
         let sum = 0;
-        for (let off = 0; off < buf.length; ) {
+        for (let off = 0; off < buf.length; off += len) {
           const r = decode(buf, off);
           ring[off & 1023] = r.value;
-          off += r.size;
           sum += r.size;
         }
         return sum;

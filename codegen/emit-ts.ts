@@ -318,7 +318,7 @@ export class TsEmitter {
       'Input', 'inputFor', 'dataView', 'DecodeError', 'EncodeError', 'within', 'eofInRun', 'eof', 'sizeOut', 'countOut', 'badValue', 'noTerminator',
       'noProgress', 'findByte', 'checkUint', 'checkSint', 'checkBigUint', 'checkBigSint', 'requireBytes', 'requireValue', 'requireArray',
       'idiv', 'imod', 'bytesEqual', 'bytesCompare', 'decodeText', 'encodeText', 'writeText', 'textLength', 'toHex', 'jsonObject', 'jsonInt', 'jsonBig',
-      'jsonBytes', 'jsonStr', 'jsonBool', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'pickByShape', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
+      'jsonBytes', 'jsonStr', 'jsonBool', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'jsonScalarText', 'jsonLabelText', 'jsonNumberText', 'pickByShape', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
     ];
     L.line(`import { ${runtimeNames.join(', ')} } from '${relImport(out, RUNTIME)}';`);
     L.line(`import type { Codec, Decoded, TypeInfo, FieldInfo, ProtocolInfo } from '${relImport(out, RUNTIME)}';`);
@@ -333,7 +333,7 @@ export class TsEmitter {
             const mod = relImport(out, outPathFor(target.file));
             const n = this.typeName(ref);
             const set = external.get(mod) ?? new Set();
-            for (const fn of [`read${n}`, `write${n}`, `len${n}`, `toJson${n}`, `fromJson${n}`, `${n}Info`]) set.add(fn);
+            for (const fn of [`read${n}`, `write${n}`, `len${n}`, `toJson${n}`, `toJsonText${n}`, `fromJson${n}`, `${n}Info`]) set.add(fn);
             external.set(mod, set);
           }
         }
@@ -404,6 +404,7 @@ export class TsEmitter {
     this.emitLen(L, t);
     this.emitWrite(L, t);
     this.emitToJson(L, t);
+    this.emitToJsonText(L, t);
     this.emitFromJson(L, t);
     this.emitInfo(L, t);
     if (this.standalone(t)) this.emitPublic(L, t);
@@ -1253,6 +1254,68 @@ export class TsEmitter {
     return `(${x} instanceof Uint8Array ? toHex(${x}) : ${cases.join('')}${fb})`;
   }
 
+  /**
+   * The JSON text of a decoded value, equal to JSON.stringify(toJson(v)) but written straight
+   * from the value: no intermediate objects (the dissector's --json path). Keys are field names
+   * (identifiers, never escaped); an absent optional field is left out, as JSON.stringify does.
+   */
+  private emitToJsonText(L: Lines, t: TypeIR): void {
+    const N = this.typeName(t.key);
+    L.line(`/** JSON text of a decoded ${t.id}: JSON.stringify(toJson${N}(v)) without building the object. */`);
+    L.open(`export function toJsonText${N}(v: ${N}, parent?: any${this.paramList(t).replace(/: ([^,]+)/g, '?: $1')}): string {`);
+    const s = this.valueScope(t, 'v');
+    // Whether a key is surely written before the next one (decides the comma at compile time where it can).
+    let state = 'none' as 'none' | 'some' | 'maybe';
+    const keyText = (name: string) => (state === 'some' ? `',"${name}":'` : state === 'none' ? `'"${name}":'` : `(s.length > 1 ? ',' : '') + '"${name}":'`);
+    L.line(`let s = '{';`);
+    for (const [k, a] of t.seq.entries()) {
+      const ctx = this.childNeedsParent(a.type) ? this.ctxLiteral(t, k, (x) => `v.${x.name}`) : 'undefined';
+      const before = state;
+      if (a.cond) L.open(`if (v.${a.name} !== undefined) {`);
+      if (a.repeat.kind !== 'none') {
+        L.line(`s += ${keyText(a.name)} + '[';`);
+        L.line(`for (let k = 0; k < v.${a.name}.length; k++) s += (k === 0 ? '' : ',') + ${this.jsonTextOf(t, a, `v.${a.name}[k]`, ctx, { ...s, index: 'k' })};`);
+        L.line(`s += ']';`);
+      } else {
+        L.line(`s += ${keyText(a.name)} + ${this.jsonTextOf(t, a, `v.${a.name}`, ctx, s)};`);
+      }
+      state = 'some';
+      if (a.enumKey) L.line(`s += ',"${a.name}Name":' + jsonLabelText(${this.enumLabels(a.enumKey)}[v.${a.name} as number]);`);
+      if (a.cond) {
+        L.close();
+        state = before === 'some' ? 'some' : 'maybe';
+      }
+    }
+    // Instances and optional fields may be undefined: left out, like JSON.stringify does.
+    for (const i of t.instances) {
+      L.open(`{`);
+      L.line(`const x = jsonScalarText(v.${i.name});`);
+      L.line(`if (x !== undefined) s += ${keyText(i.name)} + x${i.enumKey ? ` + ',"${i.name}Name":' + jsonLabelText(${this.enumLabels(i.enumKey)}[v.${i.name} as number])` : ''};`);
+      L.close();
+      if (state === 'none') state = 'maybe';
+    }
+    L.line(`return s + '}';`);
+    L.close();
+    L.line();
+  }
+
+  private jsonTextOf(t: TypeIR, a: Attr, x: string, ctx: string, s: Scope): string {
+    const d = a.type;
+    const hex = (y: string) => `'"' + toHex(${y}) + '"'`;
+    if (a.contents || d.kind === 'bytes') return hex(x);
+    if (d.kind === 'int' && d.width === 8) return `'"' + ${x} + '"'`;
+    if (d.kind === 'float') return `jsonNumberText(${x})`;
+    if (d.kind === 'int' || d.kind === 'bits') return `('' + ${x})`;
+    if (d.kind === 'str') return `JSON.stringify(${x})`;
+    const userText = (ref: string, args: Expr[]) => `toJsonText${this.typeName(ref)}(${x} as any, ${ctx}${args.map((e) => `, ${this.tx(e, s, t, a)}`).join('')})`;
+    if (d.kind === 'user') return userText(d.ref.key, d.args);
+    if (exprUsesIo(d.on)) return this.byShape(t, a, d, x, userText, hex(`${x} as unknown as Uint8Array`), `${x} instanceof Uint8Array`);
+    const on = this.tx(d.on, s, t, a);
+    const cases = d.cases.filter((c) => c.type.kind === 'user').map((c) => `${on} === ${this.tx(c.match, s, t, a)} ? ${userText((c.type as { ref: { key: string } }).ref.key, (c.type as { args: Expr[] }).args)} : `);
+    const fb = d.fallback?.kind === 'user' ? userText(d.fallback.ref.key, d.fallback.args) : hex(`${x} as unknown as Uint8Array`);
+    return `(${x} instanceof Uint8Array ? ${hex(x)} : ${cases.join('')}${fb})`;
+  }
+
   private emitFromJson(L: Lines, t: TypeIR): void {
     const N = this.typeName(t.key);
     L.line(`/** Encoder input from the JSON form (hex strings for bytes; \`…Name\` keys are ignored). */`);
@@ -1381,6 +1444,7 @@ export class TsEmitter {
       L.line(`decode: (bytes: Uint8Array, offset?: number) => decode${N}(bytes, offset),`);
       L.line(`encode: (value: unknown) => encode${N}(value as ${N}Init),`);
       L.line(`toJson: (value: unknown) => toJson${N}(value as ${N}),`);
+      L.line(`toJsonText: (value: unknown) => toJsonText${N}(value as ${N}),`);
       L.line(`fromJson: (json: unknown) => fromJson${N}(json),`);
     }
     L.close('};');
@@ -1424,6 +1488,7 @@ export class TsEmitter {
     L.line(`encodeInto: encode${N}Into,`);
     L.line(`encodedLength: encodedLength${N},`);
     L.line(`toJson: (v) => toJson${N}(v),`);
+    L.line(`toJsonText: (v) => toJsonText${N}(v),`);
     L.line(`fromJson: (j) => fromJson${N}(j),`);
     L.close('};');
     L.line();

@@ -34,6 +34,10 @@ describe('conformance vectors', () => {
       const { value, size } = p!.codec.decode(bytes);
       expect(size).toBe(bytes.length);
       expect(p!.codec.toJson(value)).toEqual(v.json);
+      // The text writer gives the same JSON, byte for byte what JSON.stringify makes of toJson.
+      const text = p!.codec.toJsonText(value);
+      expect(text).toBe(JSON.stringify(p!.codec.toJson(value)));
+      expect(JSON.parse(text)).toEqual(v.json);
       if (v.encode !== false) {
         const init = p!.codec.fromJson(v.json);
         expect(toHex(p!.codec.encode(init))).toBe(v.hex.toLowerCase());

@@ -2,7 +2,8 @@
  * Decoder robustness on arbitrary and mutated bytes, for every generated type that can be decoded
  * on its own: only DecodeError is thrown; nothing outside the input is read (decoding a view inside
  * a larger buffer gives exactly what decoding a copy gives); whatever decodes has canonical bytes
- * (derived fields recomputed) that decode to the same value and re-encode to themselves.
+ * (derived fields recomputed) that decode to the same value and re-encode to themselves; the
+ * JSON text writer (toJsonText) gives exactly JSON.stringify of the JSON form.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -32,12 +33,12 @@ function reachable(): Map<string, TypeInfo> {
 }
 
 
-type Result = { ok: true; json: unknown; size: number } | { ok: false; err: string };
+type Result = { ok: true; json: unknown; text: string; size: number } | { ok: false; err: string };
 
 function run(t: TypeInfo, bytes: Uint8Array): Result {
   try {
     const { value, size } = t.decode!(bytes, 0);
-    return { ok: true, json: t.toJson!(value), size };
+    return { ok: true, json: t.toJson!(value), text: t.toJsonText!(value), size };
   } catch (e) {
     if (!(e instanceof DecodeError)) throw new Error(`${t.name}: threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message} (only DecodeError allowed)`);
     return { ok: false, err: `${e.code} ${e.path} @${e.offset}` };
@@ -61,6 +62,7 @@ describe('decoder robustness', () => {
           const view = run(t, big.subarray(pad.length, pad.length + bytes.length));
           expect(view).toEqual(exact);
           if (!exact.ok) return;
+          expect(exact.text).toBe(JSON.stringify(exact.json));
           expect(exact.size).toBeLessThanOrEqual(bytes.length);
           // Canonical bytes: encode the decoded value with derived fields left to the encoder.
           // They decode to the same value (modulo derived fields), and encode∘decode is the

@@ -82,7 +82,7 @@ export function recordJson(r: Exclude<DissectRecord, { kind: 'problem' }>): stri
   if (r.kind === 'message') {
     const mt = messageType(r.proto, r.value);
     const type = mt === null ? 'null' : `{"name":${mt.name === null ? 'null' : JSON.stringify(mt.name)},"value":${mt.value}}`;
-    return `${head},"proto":"${r.proto.proto}","messageType":${type},"message":${JSON.stringify(r.proto.codec.toJson(r.value))}}`;
+    return `${head},"proto":"${r.proto.proto}","messageType":${type},"message":${r.proto.codec.toJsonText(r.value)}}`;
   }
   if (r.kind === 'malformed') return `${head},"proto":${JSON.stringify(r.proto)},"error":${JSON.stringify(r.error)},"errorOffset":${r.errorOffset},"path":${JSON.stringify(r.path)},"reason":${JSON.stringify(r.reason)}}`;
   return `${head},"proto":${JSON.stringify(r.proto)},"reason":${JSON.stringify(r.reason)}}`;
