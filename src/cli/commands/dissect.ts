@@ -10,6 +10,7 @@ import { readCaptureChunks, readCaptureFile, type CaptureEvent } from '../../cap
 import { MapSpecError, linkNames, messageType, parseMapSpec, type Transport } from '../../capture/link-codecs.ts';
 import { MessageDissector, type DissectCounters, type DissectRecord, type MessageRecord } from '../../capture/messages.ts';
 import { parseArgs, UsageError } from '../args.ts';
+import { LineWriter } from '../line-writer.ts';
 
 const HELP = `usage: peerwire dissect <capture.pcap|capture.pcapng|-> [options]
 
@@ -122,23 +123,6 @@ export function keyFields(r: MessageRecord, max = 5): string {
   };
   walk(json, 0);
   return parts.join(' ');
-}
-
-class Out {
-  private buf: string[] = [];
-  private n = 0;
-  /** Buffers a line; returns a promise only when it had to flush (no promise per line on the hot path). */
-  line(s: string): Promise<void> | undefined {
-    this.buf.push(s);
-    this.n += s.length + 1;
-    return this.n >= 1 << 16 ? this.flush() : undefined;
-  }
-  async flush(): Promise<void> {
-    if (this.buf.length === 0) return;
-    const text = this.buf.join('\n') + '\n';
-    this.buf = []; this.n = 0;
-    if (!process.stdout.write(text)) await new Promise<void>((r) => process.stdout.once('drain', r));
-  }
 }
 
 interface Stats {
@@ -274,7 +258,7 @@ export async function run(argv: string[]): Promise<number> {
   const progress = wantProgress && size > 0 ? new Progress(size) : undefined;
 
   const d = new MessageDissector({ map, heuristics: a.values['no-heuristics'] !== true });
-  const out = new Out();
+  const out = new LineWriter();
   const stats: Stats = { messages: new Map(), malformed: new Map(), incomplete: { count: 0, bytes: 0 } };
   let malformed = 0;
   let fatal: string | undefined;
