@@ -117,6 +117,8 @@ type Held =
 
 interface TcpState {
   flow: TcpFlow;
+  /** Client and server as `ip:port` (formatted once per flow). */
+  ends: [string, string];
   mode: 'pending' | 'raw' | 'tracked' | 'ignored';
   label: string;
   link: LinkCodec | undefined;
@@ -279,7 +281,7 @@ export class MessageDissector {
   private open(flow: TcpFlow): void {
     this.counters.tcpFlows++;
     const st: TcpState = {
-      flow, mode: 'pending', label: 'unknown', link: undefined, forced: undefined, held: [], heldBytes: 0,
+      flow, ends: [endpoint(flow.client.ip, flow.client.port), endpoint(flow.server.ip, flow.server.port)], mode: 'pending', label: 'unknown', link: undefined, forced: undefined, held: [], heldBytes: 0,
       prefix: [EMPTY, EMPTY], prefixDone: [false, false], ended: [false, false], streams: [undefined, undefined],
       binaryBase: [0, 0], compressed: [false, false], connect: undefined, rawSegs: [[], []],
     };
@@ -376,17 +378,18 @@ export class MessageDissector {
 
   private emitTcp(st: TcpState, dir: 0 | 1, items: StreamItem[], base: number, compressed: boolean, out: DissectRecord[]): void {
     if (items.length === 0) return;
-    const f = st.flow;
-    const a = endpoint(f.client.ip, f.client.port), b = endpoint(f.server.ip, f.server.port);
-    const common = { transport: 'tcp' as const, flow: f.id, dir, src: dir === 0 ? a : b, dst: dir === 0 ? b : a, ...(compressed ? { compressed: true } : {}) };
+    const id = st.flow.id;
+    const src = st.ends[dir], dst = st.ends[1 - dir]!;
+    const comp = compressed || undefined;
     const linkName = st.link?.name ?? st.label;
+    // One object shape per record kind, every field present (the output loop stays monomorphic).
     for (const it of items) {
       const frames: [number, number] = [it.firstPacket + 1, it.lastPacket + 1];
       const offset = it.offset + base;
       const timeNs = this.timeOf(it.lastPacket);
-      if (it.kind === 'message') out.push({ kind: 'message', ...common, timeNs, frames, offset, size: it.size, proto: it.proto, value: it.value });
-      else if (it.kind === 'malformed') out.push({ kind: 'malformed', ...common, timeNs, frames, offset, size: it.size, proto: it.proto?.proto ?? linkName, error: it.error, errorOffset: it.errorOffset + base, path: it.path, reason: it.reason });
-      else out.push({ kind: 'incomplete', ...common, timeNs, frames, offset, size: it.size, proto: linkName, reason: it.reason });
+      if (it.kind === 'message') out.push({ kind: 'message', transport: 'tcp', flow: id, dir, src, dst, compressed: comp, timeNs, frames, offset, size: it.size, proto: it.proto, value: it.value });
+      else if (it.kind === 'malformed') out.push({ kind: 'malformed', transport: 'tcp', flow: id, dir, src, dst, compressed: comp, timeNs, frames, offset, size: it.size, proto: it.proto?.proto ?? linkName, error: it.error, errorOffset: it.errorOffset + base, path: it.path, reason: it.reason });
+      else out.push({ kind: 'incomplete', transport: 'tcp', flow: id, dir, src, dst, compressed: comp, timeNs, frames, offset, size: it.size, proto: linkName, reason: it.reason });
     }
   }
 
@@ -404,9 +407,7 @@ export class MessageDissector {
         let first = g.block.packetIndex;
         for (const [off, pk] of segs) if (off <= g.block.offset) first = pk;
         const frames: [number, number] = [first + 1, g.block.packetIndex + 1];
-        const f = st.flow;
-        const a = endpoint(f.client.ip, f.client.port), b = endpoint(f.server.ip, f.server.port);
-        const common = { transport: 'tcp' as const, flow: f.id, dir: g.dir, src: g.dir === 0 ? a : b, dst: g.dir === 0 ? b : a, timeNs: this.timeOf(g.block.packetIndex), frames, offset: g.block.offset, size: g.raw.length };
+        const common = { transport: 'tcp' as const, flow: st.flow.id, dir: g.dir, src: st.ends[g.dir], dst: st.ends[1 - g.dir]!, timeNs: this.timeOf(g.block.packetIndex), frames, offset: g.block.offset, size: g.raw.length };
         try {
           const { value, size } = HANDSHAKE.codec.decode(g.raw, 0);
           if (size === g.raw.length) out.push({ kind: 'message', ...common, proto: HANDSHAKE, value });

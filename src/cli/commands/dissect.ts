@@ -68,10 +68,14 @@ function makeFilter(terms: string[]): Filter | undefined {
   };
 }
 
+let lastNs: bigint | undefined, lastText: string | null = null;
+/** `seconds.nanoseconds` of a timestamp; records of one packet share it, so the last one is remembered. */
 function timeText(ns: bigint | undefined): string | null {
   if (ns === undefined) return null;
+  if (ns === lastNs) return lastText;
   const s = ns / 1_000_000_000n, f = ns % 1_000_000_000n;
-  return `${s}.${f.toString().padStart(9, '0')}`;
+  lastNs = ns;
+  return (lastText = `${s}.${f.toString().padStart(9, '0')}`);
 }
 
 /** One JSON Lines object per record (messages, malformed, incomplete). */
