@@ -31,6 +31,19 @@ export interface FlowTableOptions extends HalfStreamOptions {
   idleTimeoutPackets?: number;
 }
 
+/** IPv4 text by address value: a capture has few distinct hosts and formatting is per packet. */
+const v4Text = new Map<number, string>();
+function ipText(b: Uint8Array): string {
+  if (b.length !== 4) return formatIp(b);
+  const n = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  let t = v4Text.get(n);
+  if (t === undefined) {
+    if (v4Text.size >= 65536) v4Text.clear();
+    v4Text.set(n, (t = formatIp(b)));
+  }
+  return t;
+}
+
 export class FlowTable {
   private readonly flows = new Map<string, TcpFlow>();
   private nextId = 0;
@@ -45,7 +58,7 @@ export class FlowTable {
   tcp(packetIndex: number, src: Uint8Array, dst: Uint8Array, t: TcpInfo): FlowEvent[] {
     const out: FlowEvent[] = [];
     this.sweep(packetIndex, out);
-    const s = formatIp(src), d = formatIp(dst);
+    const s = ipText(src), d = ipText(dst);
     const fwd = `${s}|${t.srcPort}|${d}|${t.dstPort}`;
     const rev = `${d}|${t.dstPort}|${s}|${t.srcPort}`;
     let flow = this.flows.get(fwd);

@@ -171,12 +171,20 @@ export class MessageStream {
         if (this.rem === 0) { this.msgStart += this.curLen; this.curLen = 0; }
         continue;
       }
-      const k = Math.min(H - this.hdrLen, bytes.length - i);
-      this.hdr.set(bytes.subarray(i, i + k), this.hdrLen);
-      this.hdrLen += k; i += k;
-      if (this.hdrLen < H) break;
-      const n = f.frameLength(this.hdr, 0);
-      this.hdrLen = 0;
+      let n: number;
+      if (this.hdrLen === 0 && bytes.length - i >= H) {
+        // The whole header is in this chunk (the common case): read it in place.
+        n = f.frameLength(bytes, i);
+        i += H;
+        if (!Number.isInteger(n) || n < H || n > this.link.maxMessageSize) this.hdr.set(bytes.subarray(i - H, i));
+      } else {
+        const k = Math.min(H - this.hdrLen, bytes.length - i);
+        this.hdr.set(bytes.subarray(i, i + k), this.hdrLen);
+        this.hdrLen += k; i += k;
+        if (this.hdrLen < H) break;
+        n = f.frameLength(this.hdr, 0);
+        this.hdrLen = 0;
+      }
       if (!Number.isInteger(n) || n < H || n > this.link.maxMessageSize) {
         // Frame everything before the bad header, then resynchronise from the byte after it.
         const badAt = this.msgStart;
@@ -217,17 +225,18 @@ export class MessageStream {
   private emitFrame(fr: ReturnType<FrameReader<unknown>['push']>[number], out: StreamItem[]): void {
     const offset = this.readerBase + fr.offset;
     const size = fr.bytes.length;
-    const lp = this.frames(offset, size);
     this.sinceResync++;
     if (fr.ok) {
+      const firstPacket = this.packetAt(offset, true), lastPacket = this.packetAt(offset + Math.max(size, 1) - 1, false);
       if (this.link.frame) {
         const o = fr.value as FrameOutcome;
-        if (o.ok) out.push({ kind: 'message', proto: o.proto, value: o.value, offset, size, ...lp });
-        else out.push(malformed(o.proto, o.error, offset, size, lp));
+        if (o.ok) out.push({ kind: 'message', proto: o.proto, value: o.value, offset, size, firstPacket, lastPacket });
+        else out.push(malformed(o.proto, o.error, offset, size, { firstPacket, lastPacket }));
       } else {
-        out.push({ kind: 'message', proto: this.link.protos[0]!, value: fr.value, offset, size, ...lp });
+        out.push({ kind: 'message', proto: this.link.protos[0]!, value: fr.value, offset, size, firstPacket, lastPacket });
       }
     } else {
+      const lp = this.frames(offset, size);
       out.push(malformed(this.link.protos[0], fr.error, offset, size, lp));
     }
   }
