@@ -233,6 +233,7 @@ export class TsEmitter {
       parent: 'parent',
       io: { start: 'ioStart', end: 'ioEnd', pos: 'p' },
       visible,
+      decoding: true,
       name: (id) => {
         if (t.seq.some((a) => a.id === id)) return `_${camel(id)}`;
         if (t.params.some((p) => p.id === id)) return `p_${camel(id)}`;
@@ -318,7 +319,7 @@ export class TsEmitter {
       'Input', 'inputFor', 'dataView', 'DecodeError', 'EncodeError', 'within', 'eofInRun', 'eof', 'sizeOut', 'countOut', 'badValue', 'noTerminator',
       'noProgress', 'findByte', 'checkUint', 'checkSint', 'checkBigUint', 'checkBigSint', 'requireBytes', 'requireValue', 'requireArray',
       'idiv', 'imod', 'bytesEqual', 'bytesCompare', 'decodeText', 'encodeText', 'writeText', 'textLength', 'toHex', 'jsonObject', 'jsonInt', 'jsonBig',
-      'jsonBytes', 'jsonStr', 'jsonBool', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'jsonScalarText', 'jsonLabelText', 'jsonNumberText', 'pickByShape', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
+      'jsonBytes', 'jsonStr', 'jsonBool', 'listItem', 'listItemAt', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'jsonScalarText', 'jsonLabelText', 'jsonNumberText', 'pickByShape', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
     ];
     L.line(`import { ${runtimeNames.join(', ')} } from '${relImport(out, RUNTIME)}';`);
     L.line(`import type { Codec, Decoded, TypeInfo, FieldInfo, ProtocolInfo } from '${relImport(out, RUNTIME)}';`);
@@ -860,7 +861,14 @@ export class TsEmitter {
       }
       const a = t.seq[k]!;
       const l = `l${this.tmp.n++}`;
-      this.emitAttrLen(L, t, a, l, k, false);
+      if (a.type.kind === 'user' || a.type.kind === 'switch' || a.extent.kind === 'size') {
+        // Errors from nested types and size expressions get this field's name in their path.
+        L.line(`let ${l}: number;`);
+        L.open('try {');
+        this.emitAttrLen(L, t, a, `${l}i`, k, false);
+        L.line(`${l} = ${l}i;`);
+        L.close(`} catch (e) { throw within(e, '${a.id}'); }`);
+      } else this.emitAttrLen(L, t, a, l, k, false);
       L.line(`n += ${l};`);
       lens.push(l);
       k++;

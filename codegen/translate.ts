@@ -23,6 +23,8 @@ export interface Scope {
   index?: string;
   /** Field ids of this type that may be read at this point (forward-reference check). */
   visible?: Set<string>;
+  /** Decoding (list indexes out of range are DecodeErrors at io.pos, not EncodeErrors). */
+  decoding?: boolean;
 }
 
 export class TranslateError extends Error {}
@@ -158,8 +160,8 @@ export function translate(e: Expr, s: Scope): string {
       if (e.id === 'length' || e.id === 'size') return `${obj}.length`;
       if (e.id === 'to_i') return ot === 'bool' ? `(${obj} ? 1 : 0)` : ot === 'str' ? `parseInt(${obj}, 10)` : obj;
       if (e.id === 'to_s') return `String(${obj})`;
-      if (e.id === 'first') return `${obj}[0]`;
-      if (e.id === 'last') return `${obj}[${obj}.length - 1]`;
+      if (e.id === 'first') return ot === 'bytes' || ot === 'str' ? `${obj}[0]` : itemOf(obj, '0', e, s);
+      if (e.id === 'last') return ot === 'bytes' || ot === 'str' ? `${obj}[${obj}.length - 1]` : itemOf(obj, `${obj}.length - 1`, e, s);
       if (e.id === 'min') return `Math.min(...${obj})`;
       if (e.id === 'max') return `Math.max(...${obj})`;
       if (e.id === 'reverse') return `[...${obj}].reverse().join('')`;
@@ -173,8 +175,11 @@ export function translate(e: Expr, s: Scope): string {
       if (e.id === 'to_s') return `String(${obj})`;
       throw new TranslateError(`method '${e.id}' is not supported`);
     }
-    case 'index':
-      return `${translate(e.obj, s)}[${translate(e.idx, s)}]!`;
+    case 'index': {
+      const ot = typeOf(e.obj, s);
+      if (ot === 'bytes' || ot === 'str') return `${translate(e.obj, s)}[${translate(e.idx, s)}]!`;
+      return itemOf(translate(e.obj, s), translate(e.idx, s), e, s);
+    }
     case 'un':
       if (e.op === 'not') return `!(${translate(e.e, s)})`;
       return `(${e.op}${translate(e.e, s)})`;
@@ -253,4 +258,10 @@ export function constInt(e: Expr, schema?: Schema, type?: TypeIR): number | null
 
 export function camelId(id: string): string {
   return id.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A list element checked to exist (a short list is a typed error, never a TypeError). */
+function itemOf(obj: string, idx: string, e: Expr, s: Scope): string {
+  const text = JSON.stringify(showExpr(e));
+  return s.decoding && s.io ? `listItemAt(${obj}, ${idx}, ${text}, ${s.io.pos})` : `listItem(${obj}, ${idx}, ${text})`;
 }

@@ -170,6 +170,23 @@ export function noProgress(at: number, field: string): never {
   throw new DecodeError('consume', at, field, 'repeated element consumed no bytes');
 }
 
+/**
+ * Element `i` of a list named in a spec expression (`len_chunks[2]`, `.first`, `.last`). A list
+ * given to an encoder may be too short for the expression: that is an input error, not a crash.
+ */
+export function listItem<T>(list: readonly T[], i: number, expr: string): T {
+  const v = list[i];
+  if (v === undefined) throw new EncodeError('', `${expr}: the list has ${list.length} element(s), no [${i}]`);
+  return v;
+}
+
+/** listItem while decoding: the input's list is too short for the spec's expression. */
+export function listItemAt<T>(list: readonly T[], i: number, expr: string, at: number): T {
+  const v = list[i];
+  if (v === undefined) throw new DecodeError('valid', at, '', `${expr}: the list has ${list.length} element(s), no [${i}]`);
+  return v;
+}
+
 export function requireArray<T>(v: readonly T[] | undefined, field: string): readonly T[] {
   if (!Array.isArray(v)) throw new EncodeError(field, `expected a list, got ${describe(v)}`);
   return v;

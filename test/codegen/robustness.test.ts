@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { protocols } from '../../src/codecs/index.gen.ts';
-import { DecodeError, fromHex, toHex, withoutDerived, type TypeInfo } from '../../src/runtime/index.ts';
+import { typeArb } from '../../fuzz/arbitraries.ts';
+import { DecodeError, EncodeError, fromHex, toHex, withoutDerived, type TypeInfo } from '../../src/runtime/index.ts';
 import { mutatedArb } from '../support/mutate.ts';
 import { loadVectors } from '../support/vectors.ts';
 
@@ -74,6 +75,28 @@ describe('decoder robustness', () => {
           expect(withoutDerived(roundJson, t)).toEqual(withoutDerived(exact.json, t));
           expect((round as { size: number }).size).toBe(canonical.length);
           expect(toHex(t.encode!(t.fromJson!(roundJson)))).toBe(toHex(canonical));
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+describe('encoder robustness', () => {
+  // Schema-shaped but unconstrained inputs (lists of any length, any numbers in range): an
+  // encoder either writes bytes or throws EncodeError naming the field, never a TypeError.
+  for (const [key, t] of reachable()) {
+    if (!t.encode) continue;
+    const gen = typeArb(t);
+    if (!gen) continue;
+    it(`${key}: only EncodeError`, () => {
+      fc.assert(
+        fc.property(gen, (v) => {
+          try {
+            t.encode!(v);
+          } catch (e) {
+            if (!(e instanceof EncodeError)) throw new Error(`${t.name}: threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message} (only EncodeError allowed)`);
+          }
         }),
         { numRuns: RUNS },
       );
