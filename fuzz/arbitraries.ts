@@ -6,12 +6,10 @@
  * vectors serve as extra valid seeds for the types where generation rarely satisfies them.
  */
 import fc from 'fast-check';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { protocols } from '../src/codecs/index.gen.ts';
 import { fromHex } from '../src/runtime/index.ts';
 import type { FieldInfo, ProtocolInfo, TypeInfo } from '../src/runtime/index.ts';
+import { loadVectors } from './vectors.ts';
 import { getPath, keyOf, parseTernaryChain, reachableTypes, setPath, sites, switchKey } from './schema.ts';
 
 export interface GenOptions {
@@ -216,33 +214,10 @@ export function roundTrips(info: TypeInfo, v: unknown): boolean {
 
 // ---------------------------------------------------------------- vectors as seeds
 
-const here = dirname(fileURLToPath(import.meta.url));
-let vectorCache: { proto: string; hex: string; json?: unknown; file: string }[] | undefined;
-
-/** Conformance vectors (test/vectors/<family>/*.json) when the repository has them. */
-export function conformanceVectors(): { proto: string; hex: string; json?: unknown; file: string }[] {
-  if (vectorCache) return vectorCache;
-  const root = join(here, '..', 'test', 'vectors');
-  const out: { proto: string; hex: string; json?: unknown; file: string }[] = [];
-  if (existsSync(root)) {
-    for (const d of readdirSync(root, { withFileTypes: true })) {
-      if (!d.isDirectory() || d.name === 'fuzz-crashers') continue;
-      for (const f of readdirSync(join(root, d.name))) {
-        if (!f.endsWith('.json')) continue;
-        try {
-          const v = JSON.parse(readFileSync(join(root, d.name, f), 'utf8')) as { proto?: string; hex?: string; json?: unknown };
-          if (typeof v.proto === 'string' && typeof v.hex === 'string') out.push({ proto: v.proto, hex: v.hex, json: v.json, file: `${d.name}/${f}` });
-        } catch { /* not a vector */ }
-      }
-    }
-  }
-  return (vectorCache = out);
-}
-
 /** Valid encoder inputs taken from positive conformance vectors of `proto`. */
 export function vectorValues(p: ProtocolInfo): Obj[] {
   const out: Obj[] = [];
-  for (const v of conformanceVectors()) {
+  for (const v of loadVectors()) {
     if (v.proto !== p.proto || v.json === undefined) continue;
     try {
       const bytes = fromHex(v.hex);

@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DecodeError, fromHex, toHex } from '../src/runtime/index.ts';
 import type { TypeInfo } from '../src/runtime/index.ts';
-import { conformanceVectors, nestedSeeds, protocols, validArb, vectorValues } from './arbitraries.ts';
+import { nestedSeeds, protocols, validArb, vectorValues } from './arbitraries.ts';
+import { loadVectors } from './vectors.ts';
 import { havocBytes, typeStrategies } from './mutations.ts';
 import { reachableTypes } from './schema.ts';
 
@@ -257,7 +258,7 @@ interface Pool { target: DecoderTarget; seeds: Uint8Array[]; values: fc.Arbitrar
 function buildPools(targets: DecoderTarget[]): Pool[] {
   const nested = nestedSeeds();
   const hexByProto = new Map<string, Uint8Array[]>();
-  for (const v of conformanceVectors()) {
+  for (const v of loadVectors()) {
     const list = hexByProto.get(v.proto) ?? [];
     try { list.push(fromHex(v.hex)); } catch { /* skip */ }
     hexByProto.set(v.proto, list);

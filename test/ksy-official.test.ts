@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { compileKsyWithKaitai, kaitaiDecode, listSpecs, specForProto, specRoot } from './support/kaitai-oracle.ts';
-import { loadVectors } from './support/vectors.ts';
+import { loadVectors } from '../fuzz/vectors.ts';
 
 describe('official kaitai-struct-compiler 0.11', () => {
   const specs = listSpecs();

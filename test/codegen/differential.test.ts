@@ -9,7 +9,7 @@ import { protocols } from '../../src/codecs/index.gen.ts';
 import { DecodeError, fromHex } from '../../src/runtime/index.ts';
 import { kaitaiDecode, specForProto } from '../support/kaitai-oracle.ts';
 import { mutatedArb } from '../support/mutate.ts';
-import { loadVectors } from '../support/vectors.ts';
+import { loadVectors } from '../../fuzz/vectors.ts';
 
 const RUNS = Number(process.env.DIFF_RUNS ?? 150);
 const vectors = loadVectors();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { protocols } from '../../src/codecs/index.gen.ts';
 import { decodeGossipApi, encodeGossipApi, protocol as api } from '../../src/codecs/gossip/api.gen.ts';
 import { FrameReader, FramingError, fromHex, toHex, type Frame } from '../../src/runtime/index.ts';
-import { loadVectors } from '../support/vectors.ts';
+import { loadVectors } from '../../fuzz/vectors.ts';
 
 const vectors = loadVectors();
 

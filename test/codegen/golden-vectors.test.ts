@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { protocols } from '../../src/codecs/index.gen.ts';
 import { DecodeError, fromHex, toHex } from '../../src/runtime/index.ts';
-import { loadVectors } from '../support/vectors.ts';
+import { loadVectors } from '../../fuzz/vectors.ts';
 
 const vectors = loadVectors();
 const byProto = new Map(protocols.map((p) => [p.proto, p]));

@@ -11,7 +11,7 @@ import { protocols } from '../../src/codecs/index.gen.ts';
 import { typeArb } from '../../fuzz/arbitraries.ts';
 import { DecodeError, EncodeError, fromHex, toHex, withoutDerived, type TypeInfo } from '../../src/runtime/index.ts';
 import { mutatedArb } from '../support/mutate.ts';
-import { loadVectors } from '../support/vectors.ts';
+import { loadVectors } from '../../fuzz/vectors.ts';
 
 const RUNS = Number(process.env.ROBUST_RUNS ?? 300);
 const vectors = loadVectors();
