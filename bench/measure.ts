@@ -1,6 +1,6 @@
 /**
  * One measurement in its own process (so JIT state of one implementation never affects another):
- *   tsx bench/measure.ts <proto> <ours|kaitai|hand> <decode|encode>
+ *   tsx bench/measure.ts <proto> <ours|kaitai|hand> <decode|encode> [vector file, default: the family's sample]
  * Prints one JSON line: { proto, impl, op, msgsPerSec, rounds }.
  */
 import { createRequire } from 'node:module';
@@ -10,12 +10,12 @@ import { compileKsyWithKaitai, specForProto } from '../test/support/kaitai-oracl
 import { hand } from './handwritten.ts';
 import { sample } from './samples.ts';
 
-const [proto = 'gossip-api', impl = 'ours', op = 'decode'] = process.argv.slice(2);
+const [proto = 'gossip-api', impl = 'ours', op = 'decode', sampleFile] = process.argv.slice(2);
 const COUNT = Number(process.env.BENCH_COUNT ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const p = protocols.find((x) => x.proto === proto);
 if (!p) throw new Error(`unknown proto ${proto}`);
-const s = sample(proto);
+const s = sample(proto, sampleFile);
 const msg = fromHex(s.hex);
 const len = msg.length;
 

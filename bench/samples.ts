@@ -13,8 +13,8 @@ export const SAMPLES: Record<string, string> = {
   seedgossip: 'seedgossip/liveness-reply.json',
 };
 
-export function sample(proto: string): { hex: string; json: Record<string, unknown>; description: string } {
-  const file = SAMPLES[proto];
+/** The family's sample, or the vector `file` (relative to test/vectors) when given. */
+export function sample(proto: string, file = SAMPLES[proto]): { hex: string; json: Record<string, unknown>; description: string } {
   if (!file) throw new Error(`no sample for ${proto}`);
   return JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'vectors', file), 'utf8'));
 }
