@@ -132,7 +132,7 @@ function main(): void {
         '',
         t,
         '',
-        `Issue goals (gossip API): decode ≥ 8× Kaitai → **${ratio(dec.ours!, dec.kaitai!)}**; decode ≥ 0.7× hand → **${ratio(dec.ours!, dec.hand!)}**; encode ≥ 0.7× hand → **${ratio(enc.ours!, enc.hand!)}**.`,
+        `Issue goals (gossip API): decode ≥ 8× Kaitai → **${ratio(dec.ours!, dec.kaitai!)}** (the hand-written decoder of the same message: ${ratio(dec.hand!, dec.kaitai!)} Kaitai); decode ≥ 0.7× hand → **${ratio(dec.ours!, dec.hand!)}**; encode ≥ 0.7× hand → **${ratio(enc.ours!, enc.hand!)}**.`,
         '',
         'Gossip API decode per message type (same method, generated vs Kaitai only). Messages with a data payload cost one Uint8Array view each in every implementation (Kaitai, hand-written and generated alike), and that allocation dominates a 16-byte decode; fixed-layout messages have none:',
         '',
