@@ -72,6 +72,12 @@ interface Resync {
   /** Start of the bytes skipped so far (reported when a message is found). */
   skippedFrom: number;
   why: string;
+  /**
+   * The record of the bad header that started this resynchronisation: held back until the next
+   * message is found, because that message may start inside the header's bytes (the record is
+   * then cut short, so no byte is reported twice).
+   */
+  pending?: StreamMalformed | StreamIncomplete;
 }
 
 export class MessageStream {
@@ -192,21 +198,16 @@ export class MessageStream {
         if (before > 0) this.pushReader(bytes.subarray(0, before), out);
         const lp = this.frames(badAt, H);
         const reason = `frame length ${n} is outside ${H}..${this.link.maxMessageSize}; stream desynchronised`;
-        if (this.sinceResync < 4) {
-          // Right after a resynchronisation, the resync point was more likely wrong than the peer.
-          out.push({ kind: 'incomplete', offset: badAt, size: H, reason: `${reason} (probably a false resynchronisation)`, ...lp });
-        } else {
-          out.push({
-            kind: 'malformed', proto: this.link.protos.length === 1 ? this.link.protos[0] : undefined, offset: badAt, size: H,
-            error: 'limit', errorOffset: badAt, path: '', reason, ...lp,
-          });
-        }
+        // Right after a resynchronisation, the resync point was more likely wrong than the peer.
+        const pending: StreamMalformed | StreamIncomplete = this.sinceResync < 4
+          ? { kind: 'incomplete', offset: badAt, size: H, reason: `${reason} (probably a false resynchronisation)`, ...lp }
+          : { kind: 'malformed', proto: this.link.protos.length === 1 ? this.link.protos[0] : undefined, offset: badAt, size: H, error: 'limit', errorOffset: badAt, path: '', reason, ...lp };
         const tail = bytes.subarray(i);
         const buf = new Uint8Array(Math.max(1024, H + tail.length));
         buf.set(this.hdr, 0); buf.set(tail, H);
         this.reader = undefined;
         this.state = 'resync';
-        this.rs = { buf, len: H + tail.length, base: badAt, scan: badAt + 1, skippedFrom: badAt + H, why: 'a framing error' };
+        this.rs = { buf, len: H + tail.length, base: badAt, scan: badAt + 1, skippedFrom: badAt + H, why: 'a framing error', pending };
         this.runResync(false, out);
         return;
       }
@@ -271,9 +272,14 @@ export class MessageStream {
     if (this.state === 'dead') return;
     if (this.state === 'resync') {
       const rs = this.rs!;
+      this.emitPending(out);
       // Nothing before the gap can complete any more.
       const skipped = rs.base + rs.len - rs.skippedFrom;
-      if (skipped > 0) this.undecodedBytes += skipped;
+      if (skipped > 0) {
+        const lp = this.frames(rs.skippedFrom, skipped);
+        out.push({ kind: 'incomplete', offset: rs.skippedFrom, size: skipped, reason: `${skipped} bytes skipped while resynchronising after ${rs.why}, then ${length} bytes missing`, ...lp });
+        this.undecodedBytes += skipped;
+      }
       this.resetResync(gapEnd, Math.max(gapEnd, rs.scan), rs.why);
       return;
     }
@@ -288,7 +294,9 @@ export class MessageStream {
       const start = this.readerBase + this.reader!.offset;
       const known = this.curLen > 0;
       const lp = this.frames(start, pending);
-      out.push({ kind: 'incomplete', offset: start, size: pending, reason: `message cut by ${length} missing bytes at offset ${offset}${known ? ` (declared length ${this.curLen})` : ''}`, ...lp });
+      // The record spans the whole declared message when its length is known: the bytes after
+      // the gap up to its end are skipped as part of it.
+      out.push({ kind: 'incomplete', offset: start, size: known ? Math.max(this.curLen, pending) : pending, reason: `message cut by ${length} missing bytes at offset ${offset}${known ? ` (declared length ${this.curLen})` : ''}`, ...lp });
       this.undecodedBytes += pending;
       if (known && start + this.curLen > gapEnd) next = start + this.curLen;
     }
@@ -348,6 +356,7 @@ export class MessageStream {
     }
     const skipped = rs.scan - rs.skippedFrom;
     if (final) {
+      this.emitPending(out);
       if (end > rs.skippedFrom) {
         const lp = this.frames(rs.skippedFrom, end - rs.skippedFrom);
         out.push({ kind: 'incomplete', offset: rs.skippedFrom, size: end - rs.skippedFrom, reason: `${end - rs.skippedFrom} bytes after ${rs.why} not decoded: no message found before the end of the stream`, ...lp });
@@ -356,14 +365,25 @@ export class MessageStream {
       return;
     }
     if (skipped > this.maxResync) {
+      this.emitPending(out);
       this.undecodedBytes += rs.len;
       this.kill(rs.skippedFrom, `no decodable message within ${skipped} bytes after ${rs.why}; the rest of this direction is not decoded`, out, true);
     }
   }
 
+  /** Emit the held-back bad-header record, cut short when the next message starts inside it (at `nextAt`). */
+  private emitPending(out: StreamItem[], nextAt = Infinity): void {
+    const p = this.rs?.pending;
+    if (!p) return;
+    this.rs!.pending = undefined;
+    if (nextAt < p.offset + p.size) p.size = nextAt - p.offset;
+    out.push(p);
+  }
+
   private resynced(out: StreamItem[]): void {
     const rs = this.rs!;
     const at = rs.scan;
+    this.emitPending(out, at);
     if (at > rs.skippedFrom) {
       const lp = this.frames(rs.skippedFrom, at - rs.skippedFrom);
       out.push({ kind: 'incomplete', offset: rs.skippedFrom, size: at - rs.skippedFrom, reason: `${at - rs.skippedFrom} bytes skipped to resynchronise after ${rs.why}`, ...lp });
@@ -404,7 +424,13 @@ export class MessageStream {
   }
 
   private flushPartial(reason: string, closed: boolean, out: StreamItem[]): void {
-    if (this.state === 'resync') this.runResync(true, out);
+    // A final resynchronisation can find a message, decode on and hit another framing error,
+    // which starts a new resynchronisation: finish that one too.
+    while (this.state === 'resync') {
+      const rs = this.rs;
+      this.runResync(true, out);
+      if (this.rs === rs) break;
+    }
     if (this.state !== 'sync' || !this.reader) return;
     const pending = this.reader.pending;
     if (pending === 0) return;

@@ -1,8 +1,9 @@
 // Properties of the message dissector on generated streams of each length-framed protocol, cut into random TCP
 // segments that are then dropped, retransmitted and reordered at random: it never throws, every
 // decoded message is made of the bytes that were sent at that stream offset (nothing invented,
-// nothing shifted), records never overlap, nothing before the first missing byte is lost, and
-// an intact stream decodes to exactly the messages sent.
+// nothing shifted), records never overlap and every byte received is in one of them (nothing
+// dropped silently), nothing before the first missing byte is lost, and an intact stream
+// decodes to exactly the messages sent.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validMessageArb } from '../../fuzz/arbitraries.ts';
@@ -22,10 +23,10 @@ const streamArb = (valid: fc.Arbitrary<Uint8Array>) => fc.record({
 type Ranged = Exclude<DissectRecord, { kind: 'problem' }>;
 
 // Length-framed protocols, each on a port mapped to it (no handshake needed).
-const FRAMED = [['gossip-api', 7001], ['gossip-overlay', 6001], ['gossip-pushpull', 6001], ['gnutella', 6346]] as const;
+const FRAMED = [['gossip-api', 7001], ['gossip-overlay', 6001], ['gossip-pushpull', 6001], ['gnutella', 6346], ['napster', 8888]] as const;
 
 describe('dissect properties (length-framed protocols over TCP)', () => {
-  for (const [proto, port] of FRAMED) it(`${proto}: nothing invented, nothing shifted, no overlaps, nothing lost before the first gap`, async () => {
+  for (const [proto, port] of FRAMED) it(`${proto}: nothing invented or shifted, every byte in one record or a gap, nothing lost before the first gap`, async () => {
     const api = protocols.find((p) => p.proto === proto)!;
     const valid = validMessageArb(api)!.arb.map((v) => api.codec.encode(v as never));
     await fc.assert(
@@ -61,6 +62,12 @@ describe('dissect properties (length-framed protocols over TCP)', () => {
         // Records cover disjoint byte ranges of the stream.
         const sorted = [...rs].sort((a, b) => a.offset - b.offset);
         for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.offset).toBeGreaterThanOrEqual(sorted[i - 1]!.offset + sorted[i - 1]!.size);
+        // Coverage: every byte is in a record or in a dropped segment.
+        const covered = new Uint8Array(bytes.length);
+        for (const r of rs) covered.fill(1, r.offset, r.offset + r.size);
+        for (const i of dropped) covered.fill(1, segs[i]!.from, segs[i]!.to);
+        const hole = covered.indexOf(0);
+        expect(hole, `byte ${hole} of ${bytes.length} in no record: ${JSON.stringify(rs.map((r) => [r.kind, r.offset, r.size]))} dropped ${JSON.stringify([...dropped].map((i) => [segs[i]!.from, segs[i]!.to]))}`).toBe(-1);
         // Every message that lies wholly before the first missing byte is decoded, at its offset.
         const got = new Set(messages(rs).map((r) => r.offset));
         msgs.forEach((m, i) => { if (starts[i]! + m.length <= firstMissing) expect(got.has(starts[i]!), `message at ${starts[i]} lost`).toBe(true); });
