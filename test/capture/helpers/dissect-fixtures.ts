@@ -1,27 +1,14 @@
 // Shared fixtures for the dissect tests: message corpora from the conformance vectors, a small
 // capture builder on top of the project's writers, and a runner for the message dissector.
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadVectors } from '../../../fuzz/vectors.ts';
 import { readCaptureBytes } from '../../../src/capture/capture-reader.ts';
 import { dissectMessages, type DissectRecord, type MessageDissectorOptions, type MessageRecord } from '../../../src/capture/messages.ts';
 import { PcapWriter, TcpConversation, ipFrame, udpDatagram, IPPROTO_UDP, type Endpoint } from '../../../src/capture/pcap-writer.ts';
 import { fromHex } from '../../../src/runtime/index.ts';
 
-const VECTORS = resolve(dirname(fileURLToPath(import.meta.url)), '../../vectors');
-
 /** Well-formed messages of one protocol (hex of every positive conformance vector). */
 export function vectorMessages(proto: string): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const fam of readdirSync(VECTORS)) {
-    let files: string[];
-    try { files = readdirSync(join(VECTORS, fam)).filter((f) => f.endsWith('.json')).sort(); } catch { continue; }
-    for (const f of files) {
-      const v = JSON.parse(readFileSync(join(VECTORS, fam, f), 'utf8')) as { proto?: string; hex?: string; json?: unknown; error?: unknown };
-      if (v.proto === proto && v.hex && v.json !== undefined && !v.error) out.push(fromHex(v.hex));
-    }
-  }
-  return out;
+  return loadVectors().filter((v) => v.proto === proto && v.json !== undefined && !v.error).map((v) => fromHex(v.hex));
 }
 
 export const te = new TextEncoder();
