@@ -75,7 +75,7 @@ export class CaptureDissector {
   async finish(): Promise<DissectEvent[]> {
     const out: DissectEvent[] = [];
     for (const d of this.frags.flush()) out.push({ kind: 'packet-problem', packetIndex: d.firstPacket, layer: 'fragments', offset: undefined, reason: `incomplete datagram ${d.key} dropped (${d.bytesHeld} bytes held)` });
-    for (const fe of this.flows.flush(this.lastIndex + 1)) await this.flowEvent(fe, out);
+    for (const fe of this.flows.flush(Math.max(0, this.lastIndex))) await this.flowEvent(fe, out);
     this.gnutella?.close();
     return out;
   }

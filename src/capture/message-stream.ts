@@ -62,6 +62,9 @@ export interface MessageStreamOptions {
 /** Longest message waited for while resynchronising (Wireshark treats Gnutella lengths above 4096 as not a message either). */
 const RESYNC_LOOKAHEAD = 4096;
 
+/** Bytes to decode in sync mode from stream offset `offset` on. */
+interface Resume { offset: number; bytes: Uint8Array }
+
 interface Resync {
   buf: Uint8Array;
   len: number;
@@ -99,6 +102,9 @@ export class MessageStream {
   private segOff: number[] = [];
   private segPkt: number[] = [];
   private segHead = 0;
+  /** Result of span(). */
+  private lo = 0;
+  private hi = 0;
   private readonly maxResync: number;
   private lastPacket = 0;
   /** Messages decoded since the last resynchronisation (Infinity when none happened). */
@@ -130,19 +136,28 @@ export class MessageStream {
     this.hdrLen = 0; this.rem = 0; this.msgStart = at; this.curLen = 0;
   }
 
-  private packetAt(off: number, advance: boolean): number {
+  /**
+   * Sets lo/hi to the earliest and latest packet that carried stream bytes [offset, offset+size):
+   * with reordered segments the first bytes may arrive last.
+   */
+  private span(offset: number, size: number): void {
+    const last = offset + Math.max(size, 1) - 1;
     let h = this.segHead;
-    while (h + 1 < this.segOff.length && this.segOff[h + 1]! <= off) h++;
-    if (advance) {
-      this.segHead = h;
-      if (h > 256) { this.segOff = this.segOff.slice(h); this.segPkt = this.segPkt.slice(h); this.segHead = 0; h = 0; }
+    while (h + 1 < this.segOff.length && this.segOff[h + 1]! <= offset) h++;
+    let lo = this.segPkt[h] ?? this.lastPacket, hi = lo;
+    for (let j = h + 1; j < this.segOff.length && this.segOff[j]! <= last; j++) {
+      const pk = this.segPkt[j]!;
+      if (pk < lo) lo = pk;
+      if (pk > hi) hi = pk;
     }
-    return this.segPkt[h] ?? this.lastPacket;
+    this.lo = lo; this.hi = hi;
+    this.segHead = h;
+    if (h > 256) { this.segOff = this.segOff.slice(h); this.segPkt = this.segPkt.slice(h); this.segHead = 0; }
   }
 
   private frames(offset: number, size: number): { firstPacket: number; lastPacket: number } {
-    const firstPacket = this.packetAt(offset, true);
-    return { firstPacket, lastPacket: this.packetAt(offset + Math.max(size, 1) - 1, false) };
+    this.span(offset, size);
+    return { firstPacket: this.lo, lastPacket: this.hi };
   }
 
   /** Bytes starting at stream offset `offset` (contiguous with the previous data unless a gap was reported). */
@@ -159,11 +174,19 @@ export class MessageStream {
     this.pos = offset + bytes.length;
     if (this.state === 'dead') { this.undecodedBytes += bytes.length; return; }
     this.segOff.push(offset); this.segPkt.push(packetIndex);
-    if (this.state === 'resync') { this.resyncData(offset, bytes, out); return; }
-    this.syncData(offset, bytes, out);
+    this.drive(this.state === 'resync' ? this.resyncData(offset, bytes, out) : { offset, bytes }, out);
   }
 
-  private syncData(offset: number, bytes: Uint8Array, out: StreamItem[]): void {
+  /**
+   * Decodes in sync mode from `next` on, through as many framing errors and resynchronisations
+   * as the bytes hold. A loop, not recursion: a crafted stream can force any number of them.
+   */
+  private drive(next: Resume | undefined, out: StreamItem[]): void {
+    while (next) next = this.syncData(next.offset, next.bytes, out);
+  }
+
+  /** Returns where to continue in sync mode when a framing error led to a resynchronisation that already succeeded. */
+  private syncData(offset: number, bytes: Uint8Array, out: StreamItem[]): Resume | undefined {
     const f = this.link.frame;
     if (!f) { this.textData(bytes, out); return; }
     // Walk the headers to find a framing error before the FrameReader does (it would throw and
@@ -208,8 +231,7 @@ export class MessageStream {
         this.reader = undefined;
         this.state = 'resync';
         this.rs = { buf, len: H + tail.length, base: badAt, scan: badAt + 1, skippedFrom: badAt + H, why: 'a framing error', pending };
-        this.runResync(false, out);
-        return;
+        return this.runResync(false, out);
       }
       this.curLen = n;
       this.rem = n - H;
@@ -228,7 +250,8 @@ export class MessageStream {
     const size = fr.bytes.length;
     this.sinceResync++;
     if (fr.ok) {
-      const firstPacket = this.packetAt(offset, true), lastPacket = this.packetAt(offset + Math.max(size, 1) - 1, false);
+      this.span(offset, size);
+      const firstPacket = this.lo, lastPacket = this.hi;
       if (this.link.frame) {
         const o = fr.value as FrameOutcome;
         if (o.ok) out.push({ kind: 'message', proto: o.proto, value: o.value, offset, size, firstPacket, lastPacket });
@@ -309,7 +332,7 @@ export class MessageStream {
     this.rs = { buf: this.rs?.buf ?? new Uint8Array(1024), len: 0, base, scan, skippedFrom: scan, why };
   }
 
-  private resyncData(offset: number, bytes: Uint8Array, out: StreamItem[]): void {
+  private resyncData(offset: number, bytes: Uint8Array, out: StreamItem[]): Resume | undefined {
     const rs = this.rs!;
     if (rs.len === 0) rs.base = offset;
     if (rs.len + bytes.length > rs.buf.length) {
@@ -319,10 +342,11 @@ export class MessageStream {
     }
     rs.buf.set(bytes, rs.len);
     rs.len += bytes.length;
-    this.runResync(false, out);
+    return this.runResync(false, out);
   }
 
-  private runResync(final: boolean, out: StreamItem[]): void {
+  /** Scans for the next message; when found, returns where sync mode resumes (see drive). */
+  private runResync(final: boolean, out: StreamItem[]): Resume | undefined {
     const rs = this.rs!;
     const l = this.link;
     const end = rs.base + rs.len;
@@ -343,7 +367,7 @@ export class MessageStream {
         if (q >= rs.len) next = final ? 'yes' : 'more';
         else next = tooLong(q) ? 'no' : probe(l, rs.buf, q, rs.len, final).verdict;
         if (next === 'more') break;
-        if (next === 'yes') { this.resynced(out); return; }
+        if (next === 'yes') return this.resynced(out);
       }
       rs.scan++;
     }
@@ -380,7 +404,7 @@ export class MessageStream {
     out.push(p);
   }
 
-  private resynced(out: StreamItem[]): void {
+  private resynced(out: StreamItem[]): Resume {
     const rs = this.rs!;
     const at = rs.scan;
     this.emitPending(out, at);
@@ -394,7 +418,7 @@ export class MessageStream {
     this.state = 'sync';
     this.sinceResync = 0;
     this.newReader(at);
-    this.syncData(at, rest, out);
+    return { offset: at, bytes: rest };
   }
 
   private kill(at: number, reason: string, out: StreamItem[], record: boolean): void {
@@ -428,8 +452,9 @@ export class MessageStream {
     // which starts a new resynchronisation: finish that one too.
     while (this.state === 'resync') {
       const rs = this.rs;
-      this.runResync(true, out);
-      if (this.rs === rs) break;
+      const next = this.runResync(true, out);
+      if (next) this.drive(next, out);
+      else if (this.rs === rs) break;
     }
     if (this.state !== 'sync' || !this.reader) return;
     const pending = this.reader.pending;

@@ -170,3 +170,25 @@ describe('dissect: TCP reassembly and resynchronisation', () => {
     expect(kinds(rs).some((k) => /deflate stream cannot continue/.test(k))).toBe(true);
   });
 });
+
+describe('dissect: resynchronisation is iterative', () => {
+  it('a chunk that forces 20,000 framing errors and resynchronisations decodes without exhausting the stack', async () => {
+    const { MessageStream } = await import('../../src/capture/message-stream.ts');
+    const { link } = await import('../../src/capture/link-codecs.ts');
+    // Two valid NOTIFYs (enough to resynchronise on), then a header whose size is below 4.
+    const notify = Uint8Array.of(0, 8, 0x01, 0xf5, 0, 0, 0x05, 0x39);
+    const cycle = concat([notify, notify, Uint8Array.of(0, 0, 0, 0)]);
+    const n = 20_000;
+    const bytes = new Uint8Array(cycle.length * n);
+    for (let k = 0; k < n; k++) bytes.set(cycle, k * cycle.length);
+    const s = new MessageStream(link('gossip-api'));
+    const out: Array<{ kind: string; offset: number; size: number }> = [];
+    s.data(0, bytes, 0, out);
+    s.end('eof', false, 1, out);
+    expect(out.filter((r) => r.kind === 'message')).toHaveLength(2 * n);
+    expect(out.filter((r) => r.kind !== 'message').length).toBeGreaterThanOrEqual(n);
+    // Every byte is accounted for exactly once.
+    const covered = out.reduce((sum, r) => sum + r.size, 0);
+    expect(covered).toBe(bytes.length);
+  });
+});
