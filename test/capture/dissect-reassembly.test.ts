@@ -7,6 +7,8 @@ import { describe, it, expect } from 'vitest';
 import { deflateSync, constants } from 'node:zlib';
 import { protocols } from '../../src/codecs/index.gen.ts';
 import type { DissectRecord, MessageRecord } from '../../src/capture/messages.ts';
+import { MessageStream, type StreamItem } from '../../src/capture/message-stream.ts';
+import { link } from '../../src/capture/link-codecs.ts';
 import { TcpConversation } from '../../src/capture/pcap-writer.ts';
 import { CaptureBuilder, concat, dissectBytes, jsonOf, messages, notOk, te, vectorMessages } from './helpers/dissect-fixtures.ts';
 
@@ -172,9 +174,7 @@ describe('dissect: TCP reassembly and resynchronisation', () => {
 });
 
 describe('dissect: resynchronisation is iterative', () => {
-  it('a chunk that forces 20,000 framing errors and resynchronisations decodes without exhausting the stack', async () => {
-    const { MessageStream } = await import('../../src/capture/message-stream.ts');
-    const { link } = await import('../../src/capture/link-codecs.ts');
+  it('a chunk that forces 20,000 framing errors and resynchronisations decodes without exhausting the stack', () => {
     // Two valid NOTIFYs (enough to resynchronise on), then a header whose size is below 4.
     const notify = Uint8Array.of(0, 8, 0x01, 0xf5, 0, 0, 0x05, 0x39);
     const cycle = concat([notify, notify, Uint8Array.of(0, 0, 0, 0)]);
@@ -182,7 +182,7 @@ describe('dissect: resynchronisation is iterative', () => {
     const bytes = new Uint8Array(cycle.length * n);
     for (let k = 0; k < n; k++) bytes.set(cycle, k * cycle.length);
     const s = new MessageStream(link('gossip-api'));
-    const out: Array<{ kind: string; offset: number; size: number }> = [];
+    const out: StreamItem[] = [];
     s.data(0, bytes, 0, out);
     s.end('eof', false, 1, out);
     expect(out.filter((r) => r.kind === 'message')).toHaveLength(2 * n);
