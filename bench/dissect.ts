@@ -201,7 +201,7 @@ function main(): void {
     const f1 = (x: number) => x.toFixed(1), f0 = (x: number) => Math.round(x).toLocaleString('en-US');
     const line = (name: string, r: ReturnType<typeof rate>) => `| ${name} | ${r.seconds.toFixed(2)} | ${f0(r.packetsPerS)} | ${f1(r.mbPerS)} | ${f0(r.maxRssMB)} |`;
     const md = [
-      `Command: \`${cmd}\`; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
+      `Command: \`${cmd}\`; ${machine}; ${new Date().toISOString().slice(0, 10)}.${given ? ' The capture file is the one this script generates (deterministic; `--keep` keeps it).' : ''}`,
       `Capture: ${f1(g.bytes / 1e6)} MB, ${f0(packets)} packets, generated with the project's pcap writer (gossip API 7001, gossip P2P 6001, gossip UDP 6001, Gnutella 0.6 on 6346 with handshakes, 1 in 50 links deflated, Gnutella UDP); ${f0(msgCount)} messages (about ${f0(g.bytes / msgCount)} bytes each), ${stats.malformed.length} malformed, ${stats.incomplete.count} incomplete.`,
       `Both tools read the same file with the same decode-as (\`--map tcp:6346=gnutella\` / \`-d tcp.port==6346,gnutella\`), JSON to /dev/null; wall time including start-up (best of ${REPEAT} runs per tool), peak RSS from getrusage. tshark has no gossip dissector (it prints those payloads as raw data) and decodes only Gnutella ping/pong/push/query/query-hit, so its work per byte is lower than ours on this mix.`,
       '',
