@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { CaptureParser, readCaptureBytes, type CaptureEvent, type CapturedPacket } from '../../src/capture/capture-reader.ts';
 import { PcapWriter, PcapngWriter, LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../src/capture/pcap-writer.ts';
 
