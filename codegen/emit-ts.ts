@@ -780,7 +780,11 @@ export class TsEmitter {
       }
       if (a.derive) continue;
       if (only && !only.has(a.id)) continue;
-      L.line(`const _${a.name} = v.${a.name}${a.defaultValue !== null ? ` ?? ${a.defaultValue}` : ''};`);
+      // A required field that something dereferences (a nested encoder, an expression) is checked
+      // here, so a missing one is an EncodeError, not a TypeError; scalars and bytes are checked where written.
+      const deref = a.type.kind === 'user' || a.type.kind === 'switch' || [...t.seq, ...t.instances].some((x) => x !== a && mentions(x, a.id));
+      const value = a.defaultValue !== null ? `v.${a.name} ?? ${a.defaultValue}` : a.cond || !deref ? `v.${a.name}` : `requireValue(v.${a.name}, '${a.id}')`;
+      L.line(`const _${a.name} = ${value};`);
     }
     for (const a of t.seq) {
       if (!a.derive) continue;
@@ -960,7 +964,7 @@ export class TsEmitter {
         content = `requireBytes(${x}, ${path}).length`;
         break;
       case 'str':
-        content = `textLength(${x}, '${d.encoding}')`;
+        content = `textLength(${x}, '${d.encoding}', ${path})`;
         break;
       case 'user':
         content = userLen(d.ref.key, d.args);
@@ -1630,4 +1634,14 @@ function instTs(t: string): string {
     default:
       return 'any';
   }
+}
+
+/** Whether an IR node (attribute, instance) has an expression naming `id` anywhere inside it. */
+function mentions(node: unknown, id: string): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some((x) => mentions(x, id));
+  const o = node as Record<string, unknown>;
+  if (o.k === 'name' && o.id === id) return true;
+  for (const [key, v] of Object.entries(o)) if (key !== 'origin' && key !== 'doc' && mentions(v, id)) return true;
+  return false;
 }

@@ -23,7 +23,7 @@ export function decodeText(b: Uint8Array, start: number, end: number, enc: Encod
 }
 
 export function encodeText(s: string, enc: Encoding, field: string): Uint8Array {
-  if (typeof s !== 'string') throw new EncodeError(field, `expected a string, got ${typeof s}`);
+  if (typeof s !== 'string') throw new EncodeError(field, `expected a string, got ${s === null ? 'null' : typeof s}`);
   if (enc === 'UTF-8') return utf8Encoder.encode(s);
   const out = new Uint8Array(s.length);
   for (let k = 0; k < s.length; k++) {
@@ -36,7 +36,7 @@ export function encodeText(s: string, enc: Encoding, field: string): Uint8Array 
 
 /** Encodes `s` into b at p (b has room: the length pass sized it); returns the position after it. */
 export function writeText(b: Uint8Array, p: number, s: string, enc: Encoding, field: string): number {
-  if (typeof s !== 'string') throw new EncodeError(field, `expected a string, got ${typeof s}`);
+  if (typeof s !== 'string') throw new EncodeError(field, `expected a string, got ${s === null ? 'null' : typeof s}`);
   if (enc === 'UTF-8') return p + utf8Encoder.encodeInto(s, b.subarray(p)).written;
   for (let k = 0; k < s.length; k++) {
     const c = s.charCodeAt(k);
@@ -47,7 +47,8 @@ export function writeText(b: Uint8Array, p: number, s: string, enc: Encoding, fi
 }
 
 /** Encoded byte length without allocating (exact for the single-byte encodings). */
-export function textLength(s: string, enc: Encoding): number {
+export function textLength(s: string, enc: Encoding, field: string): number {
+  if (typeof s !== 'string') throw new EncodeError(field, `expected a string, got ${s === null ? 'null' : typeof s}`);
   if (enc !== 'UTF-8') return s.length;
   let n = 0;
   for (let k = 0; k < s.length; k++) {

@@ -103,3 +103,37 @@ describe('encoder robustness', () => {
     });
   }
 });
+
+describe('JSON input robustness', () => {
+  // What `peerwire encode --json` receives: any JSON at all. fromJson and encode either work or
+  // throw EncodeError with a path, never a TypeError. Values are shaped like the protocol's JSON
+  // form (its vectors) with random parts replaced, plus arbitrary JSON.
+  for (const p of protocols) {
+    const seeds = vectors.filter((v) => v.proto === p.proto && v.json).map((v) => v.json as unknown);
+    const json = fc.jsonValue({ maxDepth: 4 });
+    const mutate = (j: unknown, picks: number[], values: unknown[]): unknown => {
+      if (!picks.length || j === null || typeof j !== 'object') return picks.length ? values[0] : j;
+      const keys = Object.keys(j as object);
+      if (!keys.length) return j;
+      const k = keys[picks[0]! % keys.length]!;
+      const copy: Record<string, unknown> = Array.isArray(j) ? ([...j] as unknown as Record<string, unknown>) : { ...(j as Record<string, unknown>) };
+      copy[k] = picks.length > 1 && Math.random() < 2 ? mutate(copy[k], picks.slice(1), values.slice(1).length ? values.slice(1) : values) : values[0];
+      return copy;
+    };
+    const input = seeds.length
+      ? fc.oneof(json, fc.tuple(fc.constantFrom(...seeds), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), fc.array(json, { minLength: 1, maxLength: 4 })).map(([s, picks, values]) => mutate(s, picks, values)))
+      : json;
+    it(`${p.proto}: fromJson and encode throw only EncodeError`, () => {
+      fc.assert(
+        fc.property(input, (j) => {
+          try {
+            p.codec.encode(p.codec.fromJson(j));
+          } catch (e) {
+            if (!(e instanceof EncodeError)) throw new Error(`${p.proto}: ${JSON.stringify(j)?.slice(0, 300)} threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});

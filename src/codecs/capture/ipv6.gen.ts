@@ -116,10 +116,10 @@ export function lenIpv6(v: Ipv6Init, parent: any): number {
   const _version = v.version;
   const _trafficClass = v.trafficClass;
   const _flowLabel = v.flowLabel;
-  const _nextHeader = v.nextHeader;
+  const _nextHeader = requireValue(v.nextHeader, 'next_header');
   const _srcAddr = v.srcAddr;
   const _dstAddr = v.dstAddr;
-  const _payload = v.payload;
+  const _payload = requireValue(v.payload, 'payload');
   const _trailer = v.trailer;
   let n = 0;
   n += 8;
@@ -152,11 +152,11 @@ export function writeIpv6(b: Uint8Array, p: number, v: Ipv6Init, parent: any): n
   const _version = v.version;
   const _trafficClass = v.trafficClass;
   const _flowLabel = v.flowLabel;
-  const _nextHeader = v.nextHeader;
+  const _nextHeader = requireValue(v.nextHeader, 'next_header');
   const _hopLimit = v.hopLimit;
   const _srcAddr = v.srcAddr;
   const _dstAddr = v.dstAddr;
-  const _payload = v.payload;
+  const _payload = requireValue(v.payload, 'payload');
   const _trailer = v.trailer;
   let _payloadLength = v.payloadLength;
   if (_payloadLength === undefined) {
@@ -378,7 +378,7 @@ export function readHeaderChain(i: Input, ioStart: number, ioEnd: number, parent
 /** @internal Encoded length of one header_chain. */
 export function lenHeaderChain(v: HeaderChainInit, parent: any, p_nextHeader: number): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _header = v.header;
+  const _header = requireValue(v.header, 'header');
   let n = 0;
   let l0: number;
   try {
@@ -401,7 +401,7 @@ export function lenHeaderChain(v: HeaderChainInit, parent: any, p_nextHeader: nu
 /** @internal Writes one header_chain into b at p (b must be large enough: see lenHeaderChain); returns the position after it. */
 export function writeHeaderChain(b: Uint8Array, p: number, v: HeaderChainInit, parent: any, p_nextHeader: number): number {
   const ioStart = p, ioEnd = b.length;
-  const _header = v.header;
+  const _header = requireValue(v.header, 'header');
   const s0 = p;
   if (_header instanceof Uint8Array) {
     const bb1 = _header;
@@ -528,9 +528,9 @@ export function readOptionsHeader(i: Input, ioStart: number, ioEnd: number, pare
 /** @internal Encoded length of one options_header. */
 export function lenOptionsHeader(v: OptionsHeaderInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _nextHeader = v.nextHeader;
+  const _nextHeader = requireValue(v.nextHeader, 'next_header');
   const _options = v.options;
-  const _next = v.next;
+  const _next = requireValue(v.next, 'next');
   let n = 0;
   n += 2;
   let l0: number;
@@ -551,9 +551,9 @@ export function lenOptionsHeader(v: OptionsHeaderInit, parent: any): number {
 /** @internal Writes one options_header into b at p (b must be large enough: see lenOptionsHeader); returns the position after it. */
 export function writeOptionsHeader(b: Uint8Array, p: number, v: OptionsHeaderInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _nextHeader = v.nextHeader;
+  const _nextHeader = requireValue(v.nextHeader, 'next_header');
   const _options = v.options;
-  const _next = v.next;
+  const _next = requireValue(v.next, 'next');
   let _headerExtLength = v.headerExtLength;
   if (_headerExtLength === undefined) {
     const l0 = requireBytes(_options, 'options').length;
@@ -731,9 +731,9 @@ export function readRoutingHeader(i: Input, ioStart: number, ioEnd: number, pare
 /** @internal Encoded length of one routing_header. */
 export function lenRoutingHeader(v: RoutingHeaderInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _nextHeader = v.nextHeader;
+  const _nextHeader = requireValue(v.nextHeader, 'next_header');
   const _data = v.data;
-  const _next = v.next;
+  const _next = requireValue(v.next, 'next');
   let n = 0;
   n += 4;
   let l0: number;
@@ -754,11 +754,11 @@ export function lenRoutingHeader(v: RoutingHeaderInit, parent: any): number {
 /** @internal Writes one routing_header into b at p (b must be large enough: see lenRoutingHeader); returns the position after it. */
 export function writeRoutingHeader(b: Uint8Array, p: number, v: RoutingHeaderInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _nextHeader = v.nextHeader;
+  const _nextHeader = requireValue(v.nextHeader, 'next_header');
   const _routingType = v.routingType;
   const _segmentsLeft = v.segmentsLeft;
   const _data = v.data;
-  const _next = v.next;
+  const _next = requireValue(v.next, 'next');
   let _headerExtLength = v.headerExtLength;
   if (_headerExtLength === undefined) {
     const l0 = requireBytes(_data, 'data').length;
@@ -1151,9 +1151,9 @@ export function readAuthHeader(i: Input, ioStart: number, ioEnd: number, parent:
 /** @internal Encoded length of one auth_header. */
 export function lenAuthHeader(v: AuthHeaderInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _nextHeader = v.nextHeader;
+  const _nextHeader = requireValue(v.nextHeader, 'next_header');
   const _data = v.data;
-  const _next = v.next;
+  const _next = requireValue(v.next, 'next');
   let n = 0;
   n += 2;
   let l0: number;
@@ -1174,9 +1174,9 @@ export function lenAuthHeader(v: AuthHeaderInit, parent: any): number {
 /** @internal Writes one auth_header into b at p (b must be large enough: see lenAuthHeader); returns the position after it. */
 export function writeAuthHeader(b: Uint8Array, p: number, v: AuthHeaderInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _nextHeader = v.nextHeader;
+  const _nextHeader = requireValue(v.nextHeader, 'next_header');
   const _data = v.data;
-  const _next = v.next;
+  const _next = requireValue(v.next, 'next');
   let _payloadLength = v.payloadLength;
   if (_payloadLength === undefined) {
     const l0 = requireBytes(_data, 'data').length;

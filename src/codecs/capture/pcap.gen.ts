@@ -85,9 +85,9 @@ export function readPcap(i: Input, ioStart: number, ioEnd: number, parent: any):
 /** @internal Encoded length of one pcap. */
 export function lenPcap(v: PcapInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _magic = v.magic;
-  const _header = v.header;
-  const _records = v.records;
+  const _magic = requireValue(v.magic, 'magic');
+  const _header = requireValue(v.header, 'header');
+  const _records = requireValue(v.records, 'records');
   let n = 0;
   n += 4;
   let l0: number;
@@ -112,9 +112,9 @@ export function lenPcap(v: PcapInit, parent: any): number {
 /** @internal Writes one pcap into b at p (b must be large enough: see lenPcap); returns the position after it. */
 export function writePcap(b: Uint8Array, p: number, v: PcapInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _magic = v.magic;
-  const _header = v.header;
-  const _records = v.records;
+  const _magic = requireValue(v.magic, 'magic');
+  const _header = requireValue(v.header, 'header');
+  const _records = requireValue(v.records, 'records');
   const c0 = _magic;
   if (!((c0 >>> 0) === c0)) checkUint(c0, 32, 'magic');
   b[p] = c0 >>> 24;
@@ -306,7 +306,7 @@ export function writeFileHeader(b: Uint8Array, p: number, v: FileHeaderInit, par
   const _reserved1 = v.reserved1;
   const _reserved2 = v.reserved2;
   const _snapLen = v.snapLen;
-  const _linkTypeAndFcs = v.linkTypeAndFcs;
+  const _linkTypeAndFcs = requireValue(v.linkTypeAndFcs, 'link_type_and_fcs');
   const c0 = _versionMajor;
   if (!((c0 & 0xffff) === c0)) checkUint(c0, 16, 'version_major');
   dataView(b).setUint16(p, c0, le);

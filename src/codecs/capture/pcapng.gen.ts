@@ -110,10 +110,10 @@ export function readPcapng(i: Input, ioStart: number, ioEnd: number, parent: any
 export function lenPcapng(v: PcapngInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _firstBlockType = new Uint8Array([10, 13, 13, 10]);
-  const _byteOrderMagic = v.byteOrderMagic;
-  const _firstSection = v.firstSection;
+  const _byteOrderMagic = requireValue(v.byteOrderMagic, 'byte_order_magic');
+  const _firstSection = requireValue(v.firstSection, 'first_section');
   const _firstTrailingLengthRaw = v.firstTrailingLengthRaw;
-  const _blocks = v.blocks;
+  const _blocks = requireValue(v.blocks, 'blocks');
   let _firstBlockLengthRaw = v.firstBlockLengthRaw;
   if (_firstBlockLengthRaw === undefined) {
     const l0 = lenSectionHeaderRest(_firstSection as any, { firstBlockType: _firstBlockType, firstBlockLengthRaw: _firstBlockLengthRaw, byteOrderMagic: _byteOrderMagic, _parent: parent });
@@ -145,10 +145,10 @@ export function lenPcapng(v: PcapngInit, parent: any): number {
 export function writePcapng(b: Uint8Array, p: number, v: PcapngInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
   const _firstBlockType = new Uint8Array([10, 13, 13, 10]);
-  const _byteOrderMagic = v.byteOrderMagic;
-  const _firstSection = v.firstSection;
+  const _byteOrderMagic = requireValue(v.byteOrderMagic, 'byte_order_magic');
+  const _firstSection = requireValue(v.firstSection, 'first_section');
   const _firstTrailingLengthRaw = v.firstTrailingLengthRaw;
-  const _blocks = v.blocks;
+  const _blocks = requireValue(v.blocks, 'blocks');
   let _firstBlockLengthRaw = v.firstBlockLengthRaw;
   if (_firstBlockLengthRaw === undefined) {
     const l0 = lenSectionHeaderRest(_firstSection as any, { firstBlockType: _firstBlockType, firstBlockLengthRaw: _firstBlockLengthRaw, byteOrderMagic: _byteOrderMagic, _parent: parent });
@@ -383,8 +383,8 @@ export function lenBlock(v: BlockInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
-  const _blockType = v.blockType;
-  const _body = v.body;
+  const _blockType = requireValue(v.blockType, 'block_type');
+  const _body = requireValue(v.body, 'body');
   const _trailingLength = v.trailingLength;
   let _blockLength = v.blockLength;
   if (_blockLength === undefined) {
@@ -426,8 +426,8 @@ export function writeBlock(b: Uint8Array, p: number, v: BlockInit, parent: any):
   const ioStart = p, ioEnd = b.length;
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
-  const _blockType = v.blockType;
-  const _body = v.body;
+  const _blockType = requireValue(v.blockType, 'block_type');
+  const _body = requireValue(v.body, 'body');
   const _trailingLength = v.trailingLength;
   let _blockLength = v.blockLength;
   if (_blockLength === undefined) {
@@ -586,7 +586,7 @@ export function lenSectionHeader(v: SectionHeaderInit, parent: any): number {
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
   const _byteOrderMagic = v.byteOrderMagic;
-  const _rest = v.rest;
+  const _rest = requireValue(v.rest, 'rest');
   let n = 0;
   n += 4;
   let l0: number;
@@ -604,7 +604,7 @@ export function writeSectionHeader(b: Uint8Array, p: number, v: SectionHeaderIni
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
   const _byteOrderMagic = v.byteOrderMagic;
-  const _rest = v.rest;
+  const _rest = requireValue(v.rest, 'rest');
   const c0 = _byteOrderMagic;
   if (!((c0 >>> 0) === c0)) checkUint(c0, 32, 'byte_order_magic');
   dataView(b).setUint32(p, c0, le);
@@ -711,7 +711,7 @@ export function lenSectionHeaderRest(v: SectionHeaderRestInit, parent: any): num
   const _versionMajor = v.versionMajor;
   const _versionMinor = v.versionMinor;
   const _sectionLength = v.sectionLength;
-  const _options = v.options;
+  const _options = requireValue(v.options, 'options');
   let n = 0;
   n += 12;
   let l0: number;
@@ -731,7 +731,7 @@ export function writeSectionHeaderRest(b: Uint8Array, p: number, v: SectionHeade
   const _versionMajor = v.versionMajor;
   const _versionMinor = v.versionMinor;
   const _sectionLength = v.sectionLength;
-  const _options = v.options;
+  const _options = requireValue(v.options, 'options');
   const c0 = _versionMajor;
   if (!((c0 & 0xffff) === c0)) checkUint(c0, 16, 'version_major');
   dataView(b).setUint16(p, c0, le);
@@ -849,7 +849,7 @@ export function lenInterfaceDescription(v: InterfaceDescriptionInit, parent: any
   const _linkType = v.linkType;
   const _reserved = v.reserved ?? 0;
   const _snapLen = v.snapLen;
-  const _options = v.options;
+  const _options = requireValue(v.options, 'options');
   let n = 0;
   n += 8;
   let l0: number;
@@ -869,7 +869,7 @@ export function writeInterfaceDescription(b: Uint8Array, p: number, v: Interface
   const _linkType = v.linkType;
   const _reserved = v.reserved ?? 0;
   const _snapLen = v.snapLen;
-  const _options = v.options;
+  const _options = requireValue(v.options, 'options');
   const c0 = _linkType;
   if (!((c0 & 0xffff) === c0)) checkUint(c0, 16, 'link_type');
   dataView(b).setUint16(p, c0, le);
@@ -1024,7 +1024,7 @@ export function lenEnhancedPacket(v: EnhancedPacketInit, parent: any): number {
   const _originalLength = v.originalLength;
   const _data = v.data;
   const _padding = v.padding;
-  const _options = v.options;
+  const _options = requireValue(v.options, 'options');
   let _capturedLength = v.capturedLength;
   if (_capturedLength === undefined) {
     const l0 = requireBytes(_data, 'data').length;
@@ -1064,7 +1064,7 @@ export function writeEnhancedPacket(b: Uint8Array, p: number, v: EnhancedPacketI
   const _originalLength = v.originalLength;
   const _data = v.data;
   const _padding = v.padding;
-  const _options = v.options;
+  const _options = requireValue(v.options, 'options');
   let _capturedLength = v.capturedLength;
   if (_capturedLength === undefined) {
     const l0 = requireBytes(_data, 'data').length;
@@ -1361,7 +1361,7 @@ export function lenInterfaceStatistics(v: InterfaceStatisticsInit, parent: any):
   const _interfaceId = v.interfaceId;
   const _timestampHigh = v.timestampHigh;
   const _timestampLow = v.timestampLow;
-  const _options = v.options;
+  const _options = requireValue(v.options, 'options');
   let n = 0;
   n += 12;
   let l0: number;
@@ -1381,7 +1381,7 @@ export function writeInterfaceStatistics(b: Uint8Array, p: number, v: InterfaceS
   const _interfaceId = v.interfaceId;
   const _timestampHigh = v.timestampHigh;
   const _timestampLow = v.timestampLow;
-  const _options = v.options;
+  const _options = requireValue(v.options, 'options');
   const c0 = _interfaceId;
   if (!((c0 >>> 0) === c0)) checkUint(c0, 32, 'interface_id');
   dataView(b).setUint32(p, c0, le);
@@ -1483,7 +1483,7 @@ export function readOptions(i: Input, ioStart: number, ioEnd: number, parent: an
 /** @internal Encoded length of one options. */
 export function lenOptions(v: OptionsInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _entries = v.entries;
+  const _entries = requireValue(v.entries, 'entries');
   let n = 0;
   let l0: number;
   try {
@@ -1501,7 +1501,7 @@ export function lenOptions(v: OptionsInit, parent: any): number {
 /** @internal Writes one options into b at p (b must be large enough: see lenOptions); returns the position after it. */
 export function writeOptions(b: Uint8Array, p: number, v: OptionsInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _entries = v.entries;
+  const _entries = requireValue(v.entries, 'entries');
   const r0 = requireArray(_entries, 'entries');
   for (let k1 = 0; k1 < r0.length; k1++) {
     const s2 = p;

@@ -47,7 +47,7 @@ export function readTlvOptions(i: Input, ioStart: number, ioEnd: number, parent:
 /** @internal Encoded length of one tlv_options. */
 export function lenTlvOptions(v: TlvOptionsInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _entries = v.entries;
+  const _entries = requireValue(v.entries, 'entries');
   let n = 0;
   let l0: number;
   try {
@@ -65,7 +65,7 @@ export function lenTlvOptions(v: TlvOptionsInit, parent: any): number {
 /** @internal Writes one tlv_options into b at p (b must be large enough: see lenTlvOptions); returns the position after it. */
 export function writeTlvOptions(b: Uint8Array, p: number, v: TlvOptionsInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _entries = v.entries;
+  const _entries = requireValue(v.entries, 'entries');
   const r0 = requireArray(_entries, 'entries');
   for (let k1 = 0; k1 < r0.length; k1++) {
     const s2 = p;
@@ -212,8 +212,8 @@ export function readOption(i: Input, ioStart: number, ioEnd: number, parent: any
 /** @internal Encoded length of one option. */
 export function lenOption(v: OptionInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _kind = v.kind;
-  const _body = v.body;
+  const _kind = requireValue(v.kind, 'kind');
+  const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 1;
   let l0: number;
@@ -234,8 +234,8 @@ export function lenOption(v: OptionInit, parent: any): number {
 /** @internal Writes one option into b at p (b must be large enough: see lenOption); returns the position after it. */
 export function writeOption(b: Uint8Array, p: number, v: OptionInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _kind = v.kind;
-  const _body = v.body;
+  const _kind = requireValue(v.kind, 'kind');
+  const _body = requireValue(v.body, 'body');
   const c0 = _kind;
   if (!((c0 & 0xff) === c0)) checkUint(c0, 8, 'kind');
   b[p] = c0;

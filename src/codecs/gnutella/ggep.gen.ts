@@ -60,7 +60,7 @@ export function readGgepBlock(i: Input, ioStart: number, ioEnd: number, parent: 
 export function lenGgepBlock(v: GgepBlockInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _magic = new Uint8Array([195]);
-  const _extensions = v.extensions;
+  const _extensions = requireValue(v.extensions, 'extensions');
   let n = 0;
   n += 1;
   let l0: number;
@@ -80,7 +80,7 @@ export function lenGgepBlock(v: GgepBlockInit, parent: any): number {
 export function writeGgepBlock(b: Uint8Array, p: number, v: GgepBlockInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
   const _magic = new Uint8Array([195]);
-  const _extensions = v.extensions;
+  const _extensions = requireValue(v.extensions, 'extensions');
   b.set(_magic, p);
   p += 1;
   const r0 = requireArray(_extensions, 'extensions');
@@ -274,18 +274,18 @@ export function lenExtension(v: ExtensionInit, parent: any): number {
   const _isDeflated = v.isDeflated;
   const _reserved = v.reserved ?? 0;
   const _id = v.id;
-  const _lenChunks = v.lenChunks;
+  const _lenChunks = requireValue(v.lenChunks, 'len_chunks');
   const _data = v.data;
   let _idLen = v.idLen;
   if (_idLen === undefined) {
-    const l0 = textLength(_id, 'ASCII');
+    const l0 = textLength(_id, 'ASCII', 'id');
     _idLen = l0;
   }
   let n = 0;
   n += 1;
   let l1: number;
   try {
-    const l1i = textLength(_id, 'ASCII');
+    const l1i = textLength(_id, 'ASCII', 'id');
     l1 = l1i;
   } catch (e) { throw within(e, 'id'); }
   n += l1;
@@ -316,11 +316,11 @@ export function writeExtension(b: Uint8Array, p: number, v: ExtensionInit, paren
   const _isDeflated = v.isDeflated;
   const _reserved = v.reserved ?? 0;
   const _id = v.id;
-  const _lenChunks = v.lenChunks;
+  const _lenChunks = requireValue(v.lenChunks, 'len_chunks');
   const _data = v.data;
   let _idLen = v.idLen;
   if (_idLen === undefined) {
-    const l0 = textLength(_id, 'ASCII');
+    const l0 = textLength(_id, 'ASCII', 'id');
     _idLen = l0;
   }
   const w1 = (requireValue(_isLast, 'is_last') ? 1 : 0) * 128 + (requireValue(_isCobs, 'is_cobs') ? 1 : 0) * 64 + (requireValue(_isDeflated, 'is_deflated') ? 1 : 0) * 32 + (requireValue(_reserved, 'reserved') ? 1 : 0) * 16 + checkUint(_idLen, 4, 'id_len') * 1;
@@ -507,7 +507,7 @@ export function lenLenChunk(v: LenChunkInit, parent: any, p_idx: number): number
 /** @internal Writes one len_chunk into b at p (b must be large enough: see lenLenChunk); returns the position after it. */
 export function writeLenChunk(b: Uint8Array, p: number, v: LenChunkInit, parent: any, p_idx: number): number {
   const ioStart = p, ioEnd = b.length;
-  const _hasMore = v.hasMore;
+  const _hasMore = requireValue(v.hasMore, 'has_more');
   const _isLast = v.isLast;
   const _value = v.value;
   const w0 = (requireValue(_hasMore, 'has_more') ? 1 : 0) * 128 + (requireValue(_isLast, 'is_last') ? 1 : 0) * 64 + checkUint(_value, 6, 'value') * 1;

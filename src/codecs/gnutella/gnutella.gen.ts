@@ -164,8 +164,8 @@ export function readGnutella(i: Input, ioStart: number, ioEnd: number, parent: a
 export function lenGnutella(v: GnutellaInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _guid = v.guid;
-  const _payloadType = v.payloadType;
-  const _payload = v.payload;
+  const _payloadType = requireValue(v.payloadType, 'payload_type');
+  const _payload = requireValue(v.payload, 'payload');
   let n = 0;
   let l0: number;
   try {
@@ -201,10 +201,10 @@ export function lenGnutella(v: GnutellaInit, parent: any): number {
 export function writeGnutella(b: Uint8Array, p: number, v: GnutellaInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
   const _guid = v.guid;
-  const _payloadType = v.payloadType;
+  const _payloadType = requireValue(v.payloadType, 'payload_type');
   const _ttl = v.ttl;
   const _hops = v.hops;
-  const _payload = v.payload;
+  const _payload = requireValue(v.payload, 'payload');
   let _payloadLength = v.payloadLength;
   if (_payloadLength === undefined) {
     let l0 = 0;
@@ -439,7 +439,7 @@ export function readPing(i: Input, ioStart: number, ioEnd: number, parent: any):
 /** @internal Encoded length of one ping. */
 export function lenPing(v: PingInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _ggep = v.ggep;
+  const _ggep = requireValue(v.ggep, 'ggep');
   let n = 0;
   let l0: number;
   try {
@@ -457,7 +457,7 @@ export function lenPing(v: PingInit, parent: any): number {
 /** @internal Writes one ping into b at p (b must be large enough: see lenPing); returns the position after it. */
 export function writePing(b: Uint8Array, p: number, v: PingInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _ggep = v.ggep;
+  const _ggep = requireValue(v.ggep, 'ggep');
   const r0 = requireArray(_ggep, 'ggep');
   for (let k1 = 0; k1 < r0.length; k1++) {
     const s2 = p;
@@ -618,7 +618,7 @@ export function readPong(i: Input, ioStart: number, ioEnd: number, parent: any):
 export function lenPong(v: PongInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _ip = v.ip;
-  const _ggep = v.ggep;
+  const _ggep = requireValue(v.ggep, 'ggep');
   let n = 0;
   n += 2;
   let l0: number;
@@ -648,7 +648,7 @@ export function writePong(b: Uint8Array, p: number, v: PongInit, parent: any): n
   const _ip = v.ip;
   const _numFiles = v.numFiles;
   const _numKbytes = v.numKbytes;
-  const _ggep = v.ggep;
+  const _ggep = requireValue(v.ggep, 'ggep');
   const c0 = _port;
   if (!((c0 & 0xffff) === c0)) checkUint(c0, 16, 'port');
   b[p] = c0;
@@ -823,7 +823,7 @@ export function lenBye(v: ByeInit, parent: any): number {
   const _reason = v.reason;
   let n = 0;
   n += 2;
-  const l0 = textLength(_reason, 'ISO-8859-1') + 1;
+  const l0 = textLength(_reason, 'ISO-8859-1', 'reason') + 1;
   n += l0;
   return n;
 }
@@ -984,8 +984,8 @@ export function readQrp(i: Input, ioStart: number, ioEnd: number, parent: any): 
 /** @internal Encoded length of one qrp. */
 export function lenQrp(v: QrpInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _variant = v.variant;
-  const _body = v.body;
+  const _variant = requireValue(v.variant, 'variant');
+  const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 1;
   let l0: number;
@@ -1006,8 +1006,8 @@ export function lenQrp(v: QrpInit, parent: any): number {
 /** @internal Writes one qrp into b at p (b must be large enough: see lenQrp); returns the position after it. */
 export function writeQrp(b: Uint8Array, p: number, v: QrpInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _variant = v.variant;
-  const _body = v.body;
+  const _variant = requireValue(v.variant, 'variant');
+  const _body = requireValue(v.body, 'body');
   const c0 = _variant;
   if (!((c0 & 0xff) === c0)) checkUint(c0, 8, 'variant');
   b[p] = c0;
@@ -1712,7 +1712,7 @@ export function lenPush(v: PushInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _serventId = v.serventId;
   const _ip = v.ip;
-  const _ggep = v.ggep;
+  const _ggep = requireValue(v.ggep, 'ggep');
   let n = 0;
   let l0: number;
   try {
@@ -1748,7 +1748,7 @@ export function writePush(b: Uint8Array, p: number, v: PushInit, parent: any): n
   const _fileIndex = v.fileIndex;
   const _ip = v.ip;
   const _port = v.port;
-  const _ggep = v.ggep;
+  const _ggep = requireValue(v.ggep, 'ggep');
   const s0 = p;
   const bb1 = requireBytes(_serventId, 'servent_id');
   if (bb1.length !== 16) throw new EncodeError('servent_id', `has ${bb1.length} bytes, the field size is ${16}`);
@@ -1979,7 +1979,7 @@ export function lenQuery(v: QueryInit, parent: any): number {
   const _extensions = v.extensions;
   let n = 0;
   n += 2;
-  const l0 = textLength(_criteria, 'ISO-8859-1') + 1;
+  const l0 = textLength(_criteria, 'ISO-8859-1', 'criteria') + 1;
   n += l0;
   const l1 = requireBytes(_extensions, 'extensions').length;
   n += l1;
@@ -1989,7 +1989,7 @@ export function lenQuery(v: QueryInit, parent: any): number {
 /** @internal Writes one query into b at p (b must be large enough: see lenQuery); returns the position after it. */
 export function writeQuery(b: Uint8Array, p: number, v: QueryInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _minSpeedRaw = v.minSpeedRaw;
+  const _minSpeedRaw = requireValue(v.minSpeedRaw, 'min_speed_raw');
   const _criteria = v.criteria;
   const _extensions = v.extensions;
   const c0 = _minSpeedRaw;
@@ -2246,8 +2246,8 @@ export function readQueryHit(i: Input, ioStart: number, ioEnd: number, parent: a
 export function lenQueryHit(v: QueryHitInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _ip = v.ip;
-  const _results = v.results;
-  const _trailer = v.trailer;
+  const _results = requireValue(v.results, 'results');
+  const _trailer = requireValue(v.trailer, 'trailer');
   const _serventId = v.serventId;
   let n = 0;
   n += 3;
@@ -2289,8 +2289,8 @@ export function writeQueryHit(b: Uint8Array, p: number, v: QueryHitInit, parent:
   const _port = v.port;
   const _ip = v.ip;
   const _speed = v.speed;
-  const _results = v.results;
-  const _trailer = v.trailer;
+  const _results = requireValue(v.results, 'results');
+  const _trailer = requireValue(v.trailer, 'trailer');
   const _serventId = v.serventId;
   let _numHits = v.numHits;
   if (_numHits === undefined) {
@@ -2504,7 +2504,7 @@ export function lenQueryHitResult(v: QueryHitResultInit, parent: any): number {
   const _extensions = v.extensions;
   let n = 0;
   n += 8;
-  const l0 = textLength(_fileName, 'ISO-8859-1') + 1;
+  const l0 = textLength(_fileName, 'ISO-8859-1', 'file_name') + 1;
   n += l0;
   const l1 = requireBytes(_extensions, 'extensions').length + 1;
   n += l1;
@@ -2673,7 +2673,7 @@ export function readQueryHitTrailer(i: Input, ioStart: number, ioEnd: number, pa
 /** @internal Encoded length of one query_hit_trailer. */
 export function lenQueryHitTrailer(v: QueryHitTrailerInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _qhd = v.qhd;
+  const _qhd = requireValue(v.qhd, 'qhd');
   let n = 0;
   let l0: number;
   try {
@@ -2687,7 +2687,7 @@ export function lenQueryHitTrailer(v: QueryHitTrailerInit, parent: any): number 
 /** @internal Writes one query_hit_trailer into b at p (b must be large enough: see lenQueryHitTrailer); returns the position after it. */
 export function writeQueryHitTrailer(b: Uint8Array, p: number, v: QueryHitTrailerInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _qhd = v.qhd;
+  const _qhd = requireValue(v.qhd, 'qhd');
   const s0 = p;
   if (_qhd instanceof Uint8Array) {
     const bb1 = _qhd;
@@ -2855,7 +2855,7 @@ export function readQhd(i: Input, ioStart: number, ioEnd: number, parent: any): 
 export function lenQhd(v: QhdInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _vendorCode = v.vendorCode;
-  const _openData = v.openData;
+  const _openData = requireValue(v.openData, 'open_data');
   const _privateArea = v.privateArea;
   let n = 0;
   let l0: number;
@@ -2880,7 +2880,7 @@ export function lenQhd(v: QhdInit, parent: any): number {
 export function writeQhd(b: Uint8Array, p: number, v: QhdInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
   const _vendorCode = v.vendorCode;
-  const _openData = v.openData;
+  const _openData = requireValue(v.openData, 'open_data');
   const _privateArea = v.privateArea;
   let _openDataSize = v.openDataSize;
   if (_openDataSize === undefined) {
@@ -3065,9 +3065,9 @@ export function readQhdOpenData(i: Input, ioStart: number, ioEnd: number, parent
 /** @internal Encoded length of one qhd_open_data. */
 export function lenQhdOpenData(v: QhdOpenDataInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _flags1 = v.flags1;
-  const _flags2 = v.flags2;
-  const _extra = v.extra;
+  const _flags1 = requireValue(v.flags1, 'flags1');
+  const _flags2 = requireValue(v.flags2, 'flags2');
+  const _extra = requireValue(v.extra, 'extra');
   let n = 0;
   let l0: number;
   try {
@@ -3089,9 +3089,9 @@ export function lenQhdOpenData(v: QhdOpenDataInit, parent: any): number {
 /** @internal Writes one qhd_open_data into b at p (b must be large enough: see lenQhdOpenData); returns the position after it. */
 export function writeQhdOpenData(b: Uint8Array, p: number, v: QhdOpenDataInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _flags1 = v.flags1;
-  const _flags2 = v.flags2;
-  const _extra = v.extra;
+  const _flags1 = requireValue(v.flags1, 'flags1');
+  const _flags2 = requireValue(v.flags2, 'flags2');
+  const _extra = requireValue(v.extra, 'extra');
   const s0 = p;
   try { p = writeQhdFlagBits(b, p, _flags1 as any, undefined); } catch (e) { throw within(e, 'flags1'); }
   const s1 = p;
@@ -3439,7 +3439,7 @@ export function readHsep(i: Input, ioStart: number, ioEnd: number, parent: any):
 /** @internal Encoded length of one hsep. */
 export function lenHsep(v: HsepInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _triples = v.triples;
+  const _triples = requireValue(v.triples, 'triples');
   let n = 0;
   let l0: number;
   try {
@@ -3457,7 +3457,7 @@ export function lenHsep(v: HsepInit, parent: any): number {
 /** @internal Writes one hsep into b at p (b must be large enough: see lenHsep); returns the position after it. */
 export function writeHsep(b: Uint8Array, p: number, v: HsepInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _triples = v.triples;
+  const _triples = requireValue(v.triples, 'triples');
   const r0 = requireArray(_triples, 'triples');
   for (let k1 = 0; k1 < r0.length; k1++) {
     const s2 = p;

@@ -61,8 +61,8 @@ export function readGnutellaHandshake(i: Input, ioStart: number, ioEnd: number, 
 /** @internal Encoded length of one gnutella_handshake. */
 export function lenGnutellaHandshake(v: GnutellaHandshakeInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _startLine = v.startLine;
-  const _headers = v.headers;
+  const _startLine = requireValue(v.startLine, 'start_line');
+  const _headers = requireValue(v.headers, 'headers');
   let n = 0;
   let l0: number;
   try {
@@ -86,8 +86,8 @@ export function lenGnutellaHandshake(v: GnutellaHandshakeInit, parent: any): num
 /** @internal Writes one gnutella_handshake into b at p (b must be large enough: see lenGnutellaHandshake); returns the position after it. */
 export function writeGnutellaHandshake(b: Uint8Array, p: number, v: GnutellaHandshakeInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _startLine = v.startLine;
-  const _headers = v.headers;
+  const _startLine = requireValue(v.startLine, 'start_line');
+  const _headers = requireValue(v.headers, 'headers');
   const s0 = p;
   try { p = writeLine(b, p, _startLine as any, undefined); } catch (e) { throw within(e, 'start_line'); }
   const r1 = requireArray(_headers, 'headers');
@@ -220,9 +220,9 @@ export function readLine(i: Input, ioStart: number, ioEnd: number, parent: any):
 /** @internal Encoded length of one line. */
 export function lenLine(v: LineInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _text = v.text;
+  const _text = requireValue(v.text, 'text');
   let n = 0;
-  const l0 = textLength(_text, 'ISO-8859-1') + 1;
+  const l0 = textLength(_text, 'ISO-8859-1', 'text') + 1;
   n += l0;
   return n;
 }
@@ -230,7 +230,7 @@ export function lenLine(v: LineInit, parent: any): number {
 /** @internal Writes one line into b at p (b must be large enough: see lenLine); returns the position after it. */
 export function writeLine(b: Uint8Array, p: number, v: LineInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _text = v.text;
+  const _text = requireValue(v.text, 'text');
   const s0 = p;
   p = writeText(b, p, _text, 'ISO-8859-1', 'text');
   b[p++] = 10;

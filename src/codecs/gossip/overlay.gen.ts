@@ -101,8 +101,8 @@ export function readGossipOverlay(i: Input, ioStart: number, ioEnd: number, pare
 /** @internal Encoded length of one gossip_overlay. */
 export function lenGossipOverlay(v: GossipOverlayInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _type = v.type;
-  const _body = v.body;
+  const _type = requireValue(v.type, 'type');
+  const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 4;
   let l0: number;
@@ -126,8 +126,8 @@ export function lenGossipOverlay(v: GossipOverlayInit, parent: any): number {
 /** @internal Writes one gossip_overlay into b at p (b must be large enough: see lenGossipOverlay); returns the position after it. */
 export function writeGossipOverlay(b: Uint8Array, p: number, v: GossipOverlayInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _type = v.type;
-  const _body = v.body;
+  const _type = requireValue(v.type, 'type');
+  const _body = requireValue(v.body, 'body');
   let _size = v.size;
   if (_size === undefined) {
     let l0 = 0;
@@ -465,7 +465,7 @@ export function readPopulate(i: Input, ioStart: number, ioEnd: number, parent: a
 /** @internal Encoded length of one populate. */
 export function lenPopulate(v: PopulateInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _entries = v.entries;
+  const _entries = requireValue(v.entries, 'entries');
   let n = 0;
   n += 4;
   let l0: number;
@@ -486,7 +486,7 @@ export function writePopulate(b: Uint8Array, p: number, v: PopulateInit, parent:
   const ioStart = p, ioEnd = b.length;
   const _id = v.id;
   const _reserved = v.reserved ?? 0;
-  const _entries = v.entries;
+  const _entries = requireValue(v.entries, 'entries');
   const c0 = _id;
   if (!((c0 & 0xffff) === c0)) checkUint(c0, 16, 'id');
   b[p] = c0 >> 8;
@@ -918,7 +918,7 @@ export function readNeighbors(i: Input, ioStart: number, ioEnd: number, parent: 
 /** @internal Encoded length of one neighbors. */
 export function lenNeighbors(v: NeighborsInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _entries = v.entries;
+  const _entries = requireValue(v.entries, 'entries');
   let n = 0;
   n += 4;
   let l0: number;
@@ -939,7 +939,7 @@ export function writeNeighbors(b: Uint8Array, p: number, v: NeighborsInit, paren
   const ioStart = p, ioEnd = b.length;
   const _id = v.id;
   const _reserved = v.reserved ?? 0;
-  const _entries = v.entries;
+  const _entries = requireValue(v.entries, 'entries');
   const c0 = _id;
   if (!((c0 & 0xffff) === c0)) checkUint(c0, 16, 'id');
   b[p] = c0 >> 8;
@@ -1087,7 +1087,7 @@ export function readPeerEntry(i: Input, ioStart: number, ioEnd: number, parent: 
 /** @internal Encoded length of one peer_entry. */
 export function lenPeerEntry(v: PeerEntryInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _addr = v.addr;
+  const _addr = requireValue(v.addr, 'addr');
   let n = 0;
   n += 2;
   let l0: number;
@@ -1103,7 +1103,7 @@ export function lenPeerEntry(v: PeerEntryInit, parent: any): number {
 export function writePeerEntry(b: Uint8Array, p: number, v: PeerEntryInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
   const _id = v.id;
-  const _addr = v.addr;
+  const _addr = requireValue(v.addr, 'addr');
   const c0 = _id;
   if (!((c0 & 0xffff) === c0)) checkUint(c0, 16, 'id');
   b[p] = c0 >> 8;

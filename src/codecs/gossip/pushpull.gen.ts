@@ -97,8 +97,8 @@ export function readGossipPushpull(i: Input, ioStart: number, ioEnd: number, par
 /** @internal Encoded length of one gossip_pushpull. */
 export function lenGossipPushpull(v: GossipPushpullInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _type = v.type;
-  const _body = v.body;
+  const _type = requireValue(v.type, 'type');
+  const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 4;
   let l0: number;
@@ -121,8 +121,8 @@ export function lenGossipPushpull(v: GossipPushpullInit, parent: any): number {
 /** @internal Writes one gossip_pushpull into b at p (b must be large enough: see lenGossipPushpull); returns the position after it. */
 export function writeGossipPushpull(b: Uint8Array, p: number, v: GossipPushpullInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _type = v.type;
-  const _body = v.body;
+  const _type = requireValue(v.type, 'type');
+  const _body = requireValue(v.body, 'body');
   let _size = v.size;
   if (_size === undefined) {
     let l0 = 0;
@@ -298,7 +298,7 @@ export function readPull(i: Input, ioStart: number, ioEnd: number, parent: any):
 /** @internal Encoded length of one pull. */
 export function lenPull(v: PullInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _addr = v.addr;
+  const _addr = requireValue(v.addr, 'addr');
   let n = 0;
   let l0: number;
   try {
@@ -312,7 +312,7 @@ export function lenPull(v: PullInit, parent: any): number {
 /** @internal Writes one pull into b at p (b must be large enough: see lenPull); returns the position after it. */
 export function writePull(b: Uint8Array, p: number, v: PullInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _addr = v.addr;
+  const _addr = requireValue(v.addr, 'addr');
   const s0 = p;
   try { p = writePeerAddr(b, p, _addr as any, undefined); } catch (e) { throw within(e, 'addr'); }
   return p;
@@ -446,7 +446,7 @@ export function readResponse(i: Input, ioStart: number, ioEnd: number, parent: a
 /** @internal Encoded length of one response. */
 export function lenResponse(v: ResponseInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _peers = v.peers;
+  const _peers = requireValue(v.peers, 'peers');
   let n = 0;
   n += 2;
   let l0: number;
@@ -465,7 +465,7 @@ export function lenResponse(v: ResponseInit, parent: any): number {
 /** @internal Writes one response into b at p (b must be large enough: see lenResponse); returns the position after it. */
 export function writeResponse(b: Uint8Array, p: number, v: ResponseInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _peers = v.peers;
+  const _peers = requireValue(v.peers, 'peers');
   let _count = v.count;
   if (_count === undefined) {
     const l0 = requireArray(_peers, 'peers').length;
@@ -602,7 +602,7 @@ export function readPush(i: Input, ioStart: number, ioEnd: number, parent: any):
 /** @internal Encoded length of one push. */
 export function lenPush(v: PushInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _addr = v.addr;
+  const _addr = requireValue(v.addr, 'addr');
   let n = 0;
   let l0: number;
   try {
@@ -616,7 +616,7 @@ export function lenPush(v: PushInit, parent: any): number {
 /** @internal Writes one push into b at p (b must be large enough: see lenPush); returns the position after it. */
 export function writePush(b: Uint8Array, p: number, v: PushInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _addr = v.addr;
+  const _addr = requireValue(v.addr, 'addr');
   const s0 = p;
   try { p = writePeerAddr(b, p, _addr as any, undefined); } catch (e) { throw within(e, 'addr'); }
   return p;
@@ -737,7 +737,7 @@ export function readSendContent(i: Input, ioStart: number, ioEnd: number, parent
 /** @internal Encoded length of one send_content. */
 export function lenSendContent(v: SendContentInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _content = v.content;
+  const _content = requireValue(v.content, 'content');
   let n = 0;
   let l0: number;
   try {
@@ -751,7 +751,7 @@ export function lenSendContent(v: SendContentInit, parent: any): number {
 /** @internal Writes one send_content into b at p (b must be large enough: see lenSendContent); returns the position after it. */
 export function writeSendContent(b: Uint8Array, p: number, v: SendContentInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _content = v.content;
+  const _content = requireValue(v.content, 'content');
   const s0 = p;
   try { p = writeGossipApi(b, p, _content as any, undefined); } catch (e) { throw within(e, 'content'); }
   return p;

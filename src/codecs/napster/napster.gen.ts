@@ -178,8 +178,8 @@ export function readNapster(i: Input, ioStart: number, ioEnd: number, parent: an
 /** @internal Encoded length of one napster. */
 export function lenNapster(v: NapsterInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _type = v.type;
-  const _data = v.data;
+  const _type = requireValue(v.type, 'type');
+  const _data = requireValue(v.data, 'data');
   let n = 0;
   n += 4;
   let l0: number;
@@ -206,8 +206,8 @@ export function lenNapster(v: NapsterInit, parent: any): number {
 /** @internal Writes one napster into b at p (b must be large enough: see lenNapster); returns the position after it. */
 export function writeNapster(b: Uint8Array, p: number, v: NapsterInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _type = v.type;
-  const _data = v.data;
+  const _type = requireValue(v.type, 'type');
+  const _data = requireValue(v.data, 'data');
   let _length = v.length;
   if (_length === undefined) {
     let l0 = 0;
@@ -404,7 +404,7 @@ export function lenRawText(v: RawTextInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _text = v.text;
   let n = 0;
-  const l0 = textLength(_text, 'ASCII');
+  const l0 = textLength(_text, 'ASCII', 'text');
   n += l0;
   return n;
 }
@@ -730,17 +730,17 @@ export function lenLogin(v: LoginInit, parent: any): number {
   const _sep = new Uint8Array([32]);
   const _linkType = v.linkType;
   let n = 0;
-  const l0 = textLength(_nick, 'ASCII') + 1;
+  const l0 = textLength(_nick, 'ASCII', 'nick') + 1;
   n += l0;
-  const l1 = textLength(_password, 'ASCII') + 1;
+  const l1 = textLength(_password, 'ASCII', 'password') + 1;
   n += l1;
-  const l2 = textLength(_port, 'ASCII') + 1;
+  const l2 = textLength(_port, 'ASCII', 'port') + 1;
   n += l2;
   n += 1;
-  const l3 = textLength(_clientInfo, 'ASCII') + 1;
+  const l3 = textLength(_clientInfo, 'ASCII', 'client_info') + 1;
   n += l3;
   n += 1;
-  const l4 = textLength(_linkType, 'ASCII');
+  const l4 = textLength(_linkType, 'ASCII', 'link_type');
   n += l4;
   return n;
 }
@@ -911,7 +911,7 @@ export function lenLoginAck(v: LoginAckInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _email = v.email;
   let n = 0;
-  const l0 = textLength(_email, 'ASCII');
+  const l0 = textLength(_email, 'ASCII', 'email');
   n += l0;
   return n;
 }
@@ -1122,18 +1122,18 @@ export function lenAddFile(v: AddFileInit, parent: any): number {
   const _seconds = v.seconds;
   let n = 0;
   n += 1;
-  const l0 = textLength(_fileName, 'ASCII') + 1;
+  const l0 = textLength(_fileName, 'ASCII', 'file_name') + 1;
   n += l0;
   n += 1;
-  const l1 = textLength(_md5, 'ASCII') + 1;
+  const l1 = textLength(_md5, 'ASCII', 'md5') + 1;
   n += l1;
-  const l2 = textLength(_fileSize, 'ASCII') + 1;
+  const l2 = textLength(_fileSize, 'ASCII', 'file_size') + 1;
   n += l2;
-  const l3 = textLength(_bitrate, 'ASCII') + 1;
+  const l3 = textLength(_bitrate, 'ASCII', 'bitrate') + 1;
   n += l3;
-  const l4 = textLength(_freq, 'ASCII') + 1;
+  const l4 = textLength(_freq, 'ASCII', 'freq') + 1;
   n += l4;
-  const l5 = textLength(_seconds, 'ASCII');
+  const l5 = textLength(_seconds, 'ASCII', 'seconds');
   n += l5;
   return n;
 }
@@ -1314,7 +1314,7 @@ export function lenSearch(v: SearchInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _query = v.query;
   let n = 0;
-  const l0 = textLength(_query, 'ASCII');
+  const l0 = textLength(_query, 'ASCII', 'query');
   n += l0;
   return n;
 }
@@ -1564,24 +1564,24 @@ export function lenSearchResult(v: SearchResultInit, parent: any): number {
   const _linkType = v.linkType;
   let n = 0;
   n += 1;
-  const l0 = textLength(_fileName, 'ASCII') + 1;
+  const l0 = textLength(_fileName, 'ASCII', 'file_name') + 1;
   n += l0;
   n += 1;
-  const l1 = textLength(_md5, 'ASCII') + 1;
+  const l1 = textLength(_md5, 'ASCII', 'md5') + 1;
   n += l1;
-  const l2 = textLength(_fileSize, 'ASCII') + 1;
+  const l2 = textLength(_fileSize, 'ASCII', 'file_size') + 1;
   n += l2;
-  const l3 = textLength(_bitrate, 'ASCII') + 1;
+  const l3 = textLength(_bitrate, 'ASCII', 'bitrate') + 1;
   n += l3;
-  const l4 = textLength(_freq, 'ASCII') + 1;
+  const l4 = textLength(_freq, 'ASCII', 'freq') + 1;
   n += l4;
-  const l5 = textLength(_seconds, 'ASCII') + 1;
+  const l5 = textLength(_seconds, 'ASCII', 'seconds') + 1;
   n += l5;
-  const l6 = textLength(_nick, 'ASCII') + 1;
+  const l6 = textLength(_nick, 'ASCII', 'nick') + 1;
   n += l6;
-  const l7 = textLength(_ip, 'ASCII') + 1;
+  const l7 = textLength(_ip, 'ASCII', 'ip') + 1;
   n += l7;
-  const l8 = textLength(_linkType, 'ASCII');
+  const l8 = textLength(_linkType, 'ASCII', 'link_type');
   n += l8;
   return n;
 }
@@ -1809,10 +1809,10 @@ export function lenDownloadRequest(v: DownloadRequestInit, parent: any): number 
   const _fileNameOpen = new Uint8Array([34]);
   const _fileName = v.fileName;
   let n = 0;
-  const l0 = textLength(_nick, 'ASCII') + 1;
+  const l0 = textLength(_nick, 'ASCII', 'nick') + 1;
   n += l0;
   n += 1;
-  const l1 = textLength(_fileName, 'ASCII') + 1;
+  const l1 = textLength(_fileName, 'ASCII', 'file_name') + 1;
   n += l1;
   return n;
 }
@@ -2037,19 +2037,19 @@ export function lenDownloadAck(v: DownloadAckInit, parent: any): number {
   const _md5 = v.md5;
   const _linkSpeed = v.linkSpeed;
   let n = 0;
-  const l0 = textLength(_nick, 'ASCII') + 1;
+  const l0 = textLength(_nick, 'ASCII', 'nick') + 1;
   n += l0;
-  const l1 = textLength(_ip, 'ASCII') + 1;
+  const l1 = textLength(_ip, 'ASCII', 'ip') + 1;
   n += l1;
-  const l2 = textLength(_port, 'ASCII') + 1;
+  const l2 = textLength(_port, 'ASCII', 'port') + 1;
   n += l2;
   n += 1;
-  const l3 = textLength(_fileName, 'ASCII') + 1;
+  const l3 = textLength(_fileName, 'ASCII', 'file_name') + 1;
   n += l3;
   n += 1;
-  const l4 = textLength(_md5, 'ASCII') + 1;
+  const l4 = textLength(_md5, 'ASCII', 'md5') + 1;
   n += l4;
-  const l5 = textLength(_linkSpeed, 'ASCII');
+  const l5 = textLength(_linkSpeed, 'ASCII', 'link_speed');
   n += l5;
   return n;
 }

@@ -50,7 +50,7 @@ export function readSeedgossip(i: Input, ioStart: number, ioEnd: number, parent:
 /** @internal Encoded length of one seedgossip. */
 export function lenSeedgossip(v: SeedgossipInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _line = v.line;
+  const _line = requireValue(v.line, 'line');
   let n = 0;
   let l0: number;
   try {
@@ -64,7 +64,7 @@ export function lenSeedgossip(v: SeedgossipInit, parent: any): number {
 /** @internal Writes one seedgossip into b at p (b must be large enough: see lenSeedgossip); returns the position after it. */
 export function writeSeedgossip(b: Uint8Array, p: number, v: SeedgossipInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _line = v.line;
+  const _line = requireValue(v.line, 'line');
   const s0 = p;
   try { p = writeMessage(b, p, _line as any, undefined); } catch (e) { throw within(e, 'line'); }
   b[p++] = 10;
@@ -234,10 +234,10 @@ export function readMessage(i: Input, ioStart: number, ioEnd: number, parent: an
 /** @internal Encoded length of one message. */
 export function lenMessage(v: MessageInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _head = v.head;
-  const _body = v.body;
+  const _head = requireValue(v.head, 'head');
+  const _body = requireValue(v.body, 'body');
   let n = 0;
-  const l0 = textLength(_head, 'ASCII') + 1;
+  const l0 = textLength(_head, 'ASCII', 'head') + 1;
   n += l0;
   let l1: number;
   try {
@@ -255,15 +255,15 @@ export function lenMessage(v: MessageInit, parent: any): number {
     l1 = l1i;
   } catch (e) { throw within(e, 'body'); }
   n += l1;
-  if (l0 > 0 && l1 === 0 && textLength(_head!, 'ASCII') > 0) n -= 1; // 'head': no terminator when nothing follows
+  if (l0 > 0 && l1 === 0 && textLength(_head!, 'ASCII', 'head') > 0) n -= 1; // 'head': no terminator when nothing follows
   return n;
 }
 
 /** @internal Writes one message into b at p (b must be large enough: see lenMessage); returns the position after it. */
 export function writeMessage(b: Uint8Array, p: number, v: MessageInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _head = v.head;
-  const _body = v.body;
+  const _head = requireValue(v.head, 'head');
+  const _body = requireValue(v.body, 'body');
   let l0 = 0;
   if (_body instanceof Uint8Array) l0 += _body.length;
   else switch (((_head === "New Connect Request From") ? 1 : ((_head === "Liveness Request") ? 2 : ((_head === "Liveness Reply") ? 3 : ((_head === "Dead Node") ? 4 : ((_head === "New Connect Accepted") ? 5 : 0)))))) {
@@ -448,9 +448,9 @@ export function lenConnectRequest(v: ConnectRequestInit, parent: any): number {
   const _ip = v.ip;
   const _port = v.port;
   let n = 0;
-  const l0 = textLength(_ip, 'ASCII') + 1;
+  const l0 = textLength(_ip, 'ASCII', 'ip') + 1;
   n += l0;
-  const l1 = textLength(_port, 'ASCII');
+  const l1 = textLength(_port, 'ASCII', 'port');
   n += l1;
   return n;
 }
@@ -727,9 +727,9 @@ export function lenLivenessRequest(v: LivenessRequestInit, parent: any): number 
   const _timestamp = v.timestamp;
   const _ip = v.ip;
   let n = 0;
-  const l0 = textLength(_timestamp, 'ASCII') + 1;
+  const l0 = textLength(_timestamp, 'ASCII', 'timestamp') + 1;
   n += l0;
-  const l1 = textLength(_ip, 'ASCII');
+  const l1 = textLength(_ip, 'ASCII', 'ip');
   n += l1;
   return n;
 }
@@ -890,11 +890,11 @@ export function lenLivenessReply(v: LivenessReplyInit, parent: any): number {
   const _ip = v.ip;
   const _replierIp = v.replierIp;
   let n = 0;
-  const l0 = textLength(_timestamp, 'ASCII') + 1;
+  const l0 = textLength(_timestamp, 'ASCII', 'timestamp') + 1;
   n += l0;
-  const l1 = textLength(_ip, 'ASCII') + 1;
+  const l1 = textLength(_ip, 'ASCII', 'ip') + 1;
   n += l1;
-  const l2 = textLength(_replierIp, 'ASCII');
+  const l2 = textLength(_replierIp, 'ASCII', 'replier_ip');
   n += l2;
   return n;
 }
@@ -1076,13 +1076,13 @@ export function lenDeadNode(v: DeadNodeInit, parent: any): number {
   const _timestamp = v.timestamp;
   const _reporterIp = v.reporterIp;
   let n = 0;
-  const l0 = textLength(_ip, 'ASCII') + 1;
+  const l0 = textLength(_ip, 'ASCII', 'ip') + 1;
   n += l0;
-  const l1 = textLength(_port, 'ASCII') + 1;
+  const l1 = textLength(_port, 'ASCII', 'port') + 1;
   n += l1;
-  const l2 = textLength(_timestamp, 'ASCII') + 1;
+  const l2 = textLength(_timestamp, 'ASCII', 'timestamp') + 1;
   n += l2;
-  const l3 = textLength(_reporterIp, 'ASCII');
+  const l3 = textLength(_reporterIp, 'ASCII', 'reporter_ip');
   n += l3;
   return n;
 }
@@ -1244,10 +1244,10 @@ export function lenFields(v: FieldsInit, parent: any): number {
   let l0 = 0;
   const r1 = requireArray(_items, 'items');
   for (let k2 = 0; k2 < r1.length; k2++) {
-    l0 += textLength(r1[k2]!, 'ASCII') + 1;
+    l0 += textLength(r1[k2]!, 'ASCII', 'items') + 1;
   }
   n += l0;
-  if (l0 > 0 && _items.length > 0 && textLength(_items[_items.length - 1]!, 'ASCII') > 0) n -= 1; // 'items': no terminator when nothing follows
+  if (l0 > 0 && _items.length > 0 && textLength(_items[_items.length - 1]!, 'ASCII', 'items') > 0) n -= 1; // 'items': no terminator when nothing follows
   return n;
 }
 
