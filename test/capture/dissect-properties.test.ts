@@ -22,6 +22,34 @@ const streamArb = (valid: fc.Arbitrary<Uint8Array>) => fc.record({
 });
 
 type Ranged = Exclude<DissectRecord, { kind: 'problem' }>;
+type Damage = { cuts: number[]; drops: number[]; dups: number[]; swaps: number[] };
+
+/** Offsets where each message starts in the concatenated stream. */
+const startsOf = (msgs: Uint8Array[]): number[] => {
+  const starts: number[] = [];
+  msgs.reduce((o, m) => (starts.push(o), o + m.length), 0);
+  return starts;
+};
+
+/**
+ * `bytes` sent by the client of `c` from its next sequence number: cut at the given sizes
+ * (cycled), each piece its own segment; then segments dropped, duplicated and swapped.
+ * Returns the frames to capture and the stream ranges [from, to) that were dropped.
+ */
+function damagedSegments(c: TcpConversation, bytes: Uint8Array, d: Damage): { frames: Uint8Array[]; lost: Array<[number, number]> } {
+  const base = c.nextSeq(0);
+  const segs: { from: number; to: number; frame: Uint8Array }[] = [];
+  for (let o = 0, k = 0; o < bytes.length; k++) {
+    const to = Math.min(bytes.length, o + d.cuts[k % d.cuts.length]!);
+    segs.push({ from: o, to, frame: c.segment(0, { ack: true, psh: true }, bytes.subarray(o, to), (base + o) >>> 0) });
+    o = to;
+  }
+  const dropped = new Set(d.drops.map((x) => x % segs.length));
+  const sent = segs.filter((_, i) => !dropped.has(i)).map((x) => x.frame);
+  for (const x of d.dups) if (sent.length) sent.splice(x % sent.length, 0, sent[x % sent.length]!);
+  for (const x of d.swaps) if (sent.length > 1) { const i = x % (sent.length - 1); [sent[i], sent[i + 1]] = [sent[i + 1]!, sent[i]!]; }
+  return { frames: sent, lost: [...dropped].map((i) => [segs[i]!.from, segs[i]!.to]) };
+}
 
 // Length-framed protocols, each on a port mapped to it (no handshake needed).
 const FRAMED = [['gossip-api', 7001], ['gossip-overlay', 6001], ['gossip-pushpull', 6001], ['gnutella', 6346], ['napster', 8888]] as const;
@@ -31,26 +59,14 @@ describe('dissect properties (length-framed protocols over TCP)', () => {
     const api = protocols.find((p) => p.proto === proto)!;
     const valid = validMessageArb(api)!.arb.map((v) => api.codec.encode(v as never));
     await fc.assert(
-      fc.asyncProperty(streamArb(valid), async ({ msgs, cuts, drops, dups, swaps }) => {
+      fc.asyncProperty(streamArb(valid), async ({ msgs, ...damage }) => {
         const bytes = concat(msgs);
-        const starts: number[] = [];
-        msgs.reduce((o, m) => (starts.push(o), o + m.length), 0);
-        // Segments: the stream cut at the given sizes (cycled), each sent at its own sequence number.
+        const starts = startsOf(msgs);
         const c = new TcpConversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port });
         const open = c.open();
-        const base = c.nextSeq(0);
-        const segs: { from: number; to: number; frame: Uint8Array }[] = [];
-        for (let o = 0, k = 0; o < bytes.length; k++) {
-          const to = Math.min(bytes.length, o + cuts[k % cuts.length]!);
-          segs.push({ from: o, to, frame: c.segment(0, { ack: true, psh: true }, bytes.subarray(o, to), (base + o) >>> 0) });
-          o = to;
-        }
-        const dropped = new Set(drops.map((d) => d % segs.length));
-        let sent = segs.filter((_, i) => !dropped.has(i));
-        for (const d of dups) if (sent.length) sent.splice(d % sent.length, 0, sent[d % sent.length]!);
-        for (const s of swaps) if (sent.length > 1) { const i = s % (sent.length - 1); [sent[i], sent[i + 1]] = [sent[i + 1]!, sent[i]!]; }
-        const firstMissing = dropped.size ? Math.min(...[...dropped].map((i) => segs[i]!.from)) : bytes.length;
-        const pcap = new CaptureBuilder().add(...open, ...sent.map((s) => s.frame)).pcap();
+        const { frames, lost } = damagedSegments(c, bytes, damage);
+        const firstMissing = lost.length ? Math.min(...lost.map(([from]) => from)) : bytes.length;
+        const pcap = new CaptureBuilder().add(...open, ...frames).pcap();
 
         const rs = (await dissectBytes(pcap, { map: [['tcp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
         // Nothing invented or shifted: a decoded message is what the sent bytes at its offset decode to.
@@ -66,14 +82,14 @@ describe('dissect properties (length-framed protocols over TCP)', () => {
         // Coverage: every byte is in a record or in a dropped segment.
         const covered = new Uint8Array(bytes.length);
         for (const r of rs) covered.fill(1, r.offset, r.offset + r.size);
-        for (const i of dropped) covered.fill(1, segs[i]!.from, segs[i]!.to);
+        for (const [from, to] of lost) covered.fill(1, from, to);
         const hole = covered.indexOf(0);
-        expect(hole, `byte ${hole} of ${bytes.length} in no record: ${JSON.stringify(rs.map((r) => [r.kind, r.offset, r.size]))} dropped ${JSON.stringify([...dropped].map((i) => [segs[i]!.from, segs[i]!.to]))}`).toBe(-1);
+        expect(hole, `byte ${hole} of ${bytes.length} in no record: ${JSON.stringify(rs.map((r) => [r.kind, r.offset, r.size]))} dropped ${JSON.stringify(lost)}`).toBe(-1);
         // Every message that lies wholly before the first missing byte is decoded, at its offset.
         const got = new Set(messages(rs).map((r) => r.offset));
         msgs.forEach((m, i) => { if (starts[i]! + m.length <= firstMissing) expect(got.has(starts[i]!), `message at ${starts[i]} lost`).toBe(true); });
         // An intact stream (whatever the segmentation, duplicates and order): exactly the messages sent.
-        if (dropped.size === 0) {
+        if (lost.length === 0) {
           expect(rs.filter((r) => r.kind !== 'message')).toEqual([]);
           expect(messages(rs).map((r) => r.offset)).toEqual(starts);
         }
@@ -159,29 +175,18 @@ describe('dissect properties (text protocols over TCP)', () => {
     // P2P-DI's raw file bytes (`rest`) run to the end of the connection: only a last message has them.
     const valid = validMessageArb(p)!.arb.map((v) => p.codec.encode((proto === 'p2pdi' ? { ...v, rest: new Uint8Array(0) } : v) as never));
     await fc.assert(
-      fc.asyncProperty(streamArb(valid), async ({ msgs, cuts, drops, dups, swaps }) => {
+      fc.asyncProperty(streamArb(valid), async ({ msgs, ...damage }) => {
         const bytes = concat(msgs);
-        const starts: number[] = [];
-        msgs.reduce((o, m) => (starts.push(o), o + m.length), 0);
+        const starts = startsOf(msgs);
         const c = new TcpConversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port });
         const open = c.open();
-        const base = c.nextSeq(0);
-        const segs: Uint8Array[] = [];
-        for (let o = 0, k = 0; o < bytes.length; k++) {
-          const to = Math.min(bytes.length, o + cuts[k % cuts.length]!);
-          segs.push(c.segment(0, { ack: true, psh: true }, bytes.subarray(o, to), (base + o) >>> 0));
-          o = to;
-        }
-        const dropped = new Set(drops.map((d) => d % segs.length));
-        const sent = segs.filter((_, i) => !dropped.has(i));
-        for (const d of dups) if (sent.length) sent.splice(d % sent.length, 0, sent[d % sent.length]!);
-        for (const s of swaps) if (sent.length > 1) { const i = s % (sent.length - 1); [sent[i], sent[i + 1]] = [sent[i + 1]!, sent[i]!]; }
-        const rs = (await dissectBytes(new CaptureBuilder().add(...open, ...sent).pcap(), { map: [['tcp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
+        const { frames, lost } = damagedSegments(c, bytes, damage);
+        const rs = (await dissectBytes(new CaptureBuilder().add(...open, ...frames).pcap(), { map: [['tcp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
         for (const r of messages(rs)) {
           const original = p.codec.decode(bytes.subarray(r.offset, r.offset + r.size), 0);
           expect(jsonOf(r)).toEqual(p.codec.toJson(original.value));
         }
-        if (dropped.size === 0) {
+        if (lost.length === 0) {
           expect(rs.filter((r) => r.kind !== 'message').map((r) => (r as { reason?: string }).reason)).toEqual([]);
           expect(messages(rs).map((r) => r.offset)).toEqual(starts);
           expect(messages(rs).map((r) => jsonOf(r))).toEqual(msgs.map((m) => p.codec.toJson(p.codec.decode(m, 0).value)));
@@ -200,10 +205,9 @@ describe('dissect properties (deflated Gnutella)', () => {
     const valid = validMessageArb(gnutella)!.arb.map((v) => gnutella.codec.encode(v as never));
     const te = new TextEncoder();
     await fc.assert(
-      fc.asyncProperty(streamArb(valid), async ({ msgs, cuts, drops, dups, swaps }) => {
+      fc.asyncProperty(streamArb(valid), async ({ msgs, ...damage }) => {
         const plain = concat(msgs);
-        const starts: number[] = [];
-        msgs.reduce((o, m) => (starts.push(o), o + m.length), 0);
+        const starts = startsOf(msgs);
         const z = new Uint8Array(deflateSync(plain, { finishFlush: constants.Z_SYNC_FLUSH }));
         const c = new TcpConversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 6346 });
         const head = [
@@ -212,25 +216,15 @@ describe('dissect properties (deflated Gnutella)', () => {
           ...c.send(1, te.encode('GNUTELLA/0.6 200 OK\r\nAccept-Encoding: deflate\r\nContent-Encoding: deflate\r\n\r\n')),
           ...c.send(0, te.encode('GNUTELLA/0.6 200 OK\r\nContent-Encoding: deflate\r\n\r\n')),
         ];
-        const base = c.nextSeq(0);
-        const segs: Uint8Array[] = [];
-        for (let o = 0, k = 0; o < z.length; k++) {
-          const to = Math.min(z.length, o + cuts[k % cuts.length]!);
-          segs.push(c.segment(0, { ack: true, psh: true }, z.subarray(o, to), (base + o) >>> 0));
-          o = to;
-        }
-        const dropped = new Set(drops.map((d) => d % segs.length));
-        const sent = segs.filter((_, i) => !dropped.has(i));
-        for (const d of dups) if (sent.length) sent.splice(d % sent.length, 0, sent[d % sent.length]!);
-        for (const s of swaps) if (sent.length > 1) { const i = s % (sent.length - 1); [sent[i], sent[i + 1]] = [sent[i + 1]!, sent[i]!]; }
-        const rs = (await dissectBytes(new CaptureBuilder().add(...head, ...sent).pcap())).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0 && r.compressed === true);
+        const { frames, lost } = damagedSegments(c, z, damage);
+        const rs = (await dissectBytes(new CaptureBuilder().add(...head, ...frames).pcap())).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0 && r.compressed === true);
         for (const r of messages(rs)) {
           expect(starts).toContain(r.offset);
           const original = gnutella.codec.decode(plain.subarray(r.offset, r.offset + r.size), 0);
           expect(original.size).toBe(r.size);
           expect(jsonOf(r)).toEqual(gnutella.codec.toJson(original.value));
         }
-        if (dropped.size === 0) {
+        if (lost.length === 0) {
           expect(rs.filter((r) => r.kind !== 'message').map((r) => (r as { reason?: string }).reason)).toEqual([]);
           expect(messages(rs).map((r) => r.offset)).toEqual(starts);
         }
