@@ -51,6 +51,16 @@ function damagedSegments(c: TcpConversation, bytes: Uint8Array, d: Damage): { fr
   return { frames: sent, lost: [...dropped].map((i) => [segs[i]!.from, segs[i]!.to]) };
 }
 
+/** The messages as one client stream to `port` decoded as `proto`, damaged: the client direction's records. */
+async function dissectDamaged(msgs: Uint8Array[], damage: Damage, port: number, proto: string) {
+  const bytes = concat(msgs);
+  const c = new TcpConversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port });
+  const open = c.open();
+  const { frames, lost } = damagedSegments(c, bytes, damage);
+  const rs = (await dissectBytes(new CaptureBuilder().add(...open, ...frames).pcap(), { map: [['tcp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
+  return { bytes, starts: startsOf(msgs), lost, rs };
+}
+
 // Length-framed protocols, each on a port mapped to it (no handshake needed).
 const FRAMED = [['gossip-api', 7001], ['gossip-overlay', 6001], ['gossip-pushpull', 6001], ['gnutella', 6346], ['napster', 8888]] as const;
 
@@ -60,15 +70,8 @@ describe('dissect properties (length-framed protocols over TCP)', () => {
     const valid = validMessageArb(api)!.arb.map((v) => api.codec.encode(v as never));
     await fc.assert(
       fc.asyncProperty(streamArb(valid), async ({ msgs, ...damage }) => {
-        const bytes = concat(msgs);
-        const starts = startsOf(msgs);
-        const c = new TcpConversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port });
-        const open = c.open();
-        const { frames, lost } = damagedSegments(c, bytes, damage);
+        const { bytes, starts, lost, rs } = await dissectDamaged(msgs, damage, port, proto);
         const firstMissing = lost.length ? Math.min(...lost.map(([from]) => from)) : bytes.length;
-        const pcap = new CaptureBuilder().add(...open, ...frames).pcap();
-
-        const rs = (await dissectBytes(pcap, { map: [['tcp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
         // Nothing invented or shifted: a decoded message is what the sent bytes at its offset decode to.
         for (const r of messages(rs)) {
           expect(r.offset + r.size).toBeLessThanOrEqual(bytes.length);
@@ -176,12 +179,7 @@ describe('dissect properties (text protocols over TCP)', () => {
     const valid = validMessageArb(p)!.arb.map((v) => p.codec.encode((proto === 'p2pdi' ? { ...v, rest: new Uint8Array(0) } : v) as never));
     await fc.assert(
       fc.asyncProperty(streamArb(valid), async ({ msgs, ...damage }) => {
-        const bytes = concat(msgs);
-        const starts = startsOf(msgs);
-        const c = new TcpConversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port });
-        const open = c.open();
-        const { frames, lost } = damagedSegments(c, bytes, damage);
-        const rs = (await dissectBytes(new CaptureBuilder().add(...open, ...frames).pcap(), { map: [['tcp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
+        const { bytes, starts, lost, rs } = await dissectDamaged(msgs, damage, port, proto);
         for (const r of messages(rs)) {
           const original = p.codec.decode(bytes.subarray(r.offset, r.offset + r.size), 0);
           expect(jsonOf(r)).toEqual(p.codec.toJson(original.value));
