@@ -782,7 +782,7 @@ export class TsEmitter {
       if (only && !only.has(a.id)) continue;
       // A required field that something dereferences (a nested encoder, an expression) is checked
       // here, so a missing one is an EncodeError, not a TypeError; scalars and bytes are checked where written.
-      const deref = a.type.kind === 'user' || a.type.kind === 'switch' || [...t.seq, ...t.instances].some((x) => x !== a && mentions(x, a.id));
+      const deref = a.type.kind === 'user' || a.type.kind === 'switch' || [...t.seq, ...t.instances].some((x) => x !== a && dereferences(x, a.id));
       const value = a.defaultValue !== null ? `v.${a.name} ?? ${a.defaultValue}` : a.cond || !deref ? `v.${a.name}` : `requireValue(v.${a.name}, '${a.id}')`;
       L.line(`const _${a.name} = ${value};`);
     }
@@ -865,8 +865,9 @@ export class TsEmitter {
       }
       const a = t.seq[k]!;
       const l = `l${this.tmp.n++}`;
-      if (a.type.kind === 'user' || a.type.kind === 'switch' || a.extent.kind === 'size') {
-        // Errors from nested types and size expressions get this field's name in their path.
+      if (a.repeat.kind === 'none' && this.lenMayThrow(a)) {
+        // Errors from nested types and size expressions get this field's name in their path
+        // (list elements get `id[k]`, see emitAttrLen).
         L.line(`let ${l}: number;`);
         L.open('try {');
         this.emitAttrLen(L, t, a, `${l}i`, k, false);
@@ -916,10 +917,19 @@ export class TsEmitter {
       const idx = `k${this.tmp.n++}`;
       L.line(`const ${list} = requireArray(${val}, '${a.id}');`);
       L.open(`for (let ${idx} = 0; ${idx} < ${list}.length; ${idx}++) {`);
-      this.emitElemLen(L, t, a, `${list}[${idx}]!`, out, ctx, idx, contentOnly);
+      if (this.lenMayThrow(a)) {
+        L.open('try {');
+        this.emitElemLen(L, t, a, `${list}[${idx}]!`, out, ctx, idx, contentOnly);
+        L.close(`} catch (e) { throw within(e, \`${a.id}[\${${idx}}]\`); }`);
+      } else this.emitElemLen(L, t, a, `${list}[${idx}]!`, out, ctx, idx, contentOnly);
       L.close();
     } else this.emitElemLen(L, t, a, val, out, ctx, undefined, contentOnly);
     if (a.cond) L.close();
+  }
+
+  /** Whether computing the encoded length of a's value can fail inside a nested type or an expression. */
+  private lenMayThrow(a: Attr): boolean {
+    return a.type.kind === 'user' || a.type.kind === 'switch' || a.extent.kind === 'size';
   }
 
   /** A switch whose length is computed with a `switch` statement (no per-call closure). */
@@ -1636,12 +1646,16 @@ function instTs(t: string): string {
   }
 }
 
-/** Whether an IR node (attribute, instance) has an expression naming `id` anywhere inside it. */
-function mentions(node: unknown, id: string): boolean {
+/**
+ * Whether an IR node (attribute, instance) has an expression that dereferences the field `id`
+ * (`id.x`, `id.length`, `id[k]`, `id.method()`): those throw a TypeError when the value is missing,
+ * where arithmetic and comparisons just give NaN or false and the writer's checks report it.
+ */
+function dereferences(node: unknown, id: string): boolean {
   if (node === null || typeof node !== 'object') return false;
-  if (Array.isArray(node)) return node.some((x) => mentions(x, id));
+  if (Array.isArray(node)) return node.some((x) => dereferences(x, id));
   const o = node as Record<string, unknown>;
-  if (o.k === 'name' && o.id === id) return true;
-  for (const [key, v] of Object.entries(o)) if (key !== 'origin' && key !== 'doc' && mentions(v, id)) return true;
+  if ((o.k === 'attr' || o.k === 'call' || o.k === 'index') && (o.obj as { k?: string; id?: string }).k === 'name' && (o.obj as { id: string }).id === id) return true;
+  for (const [key, v] of Object.entries(o)) if (key !== 'origin' && key !== 'doc' && dereferences(v, id)) return true;
   return false;
 }

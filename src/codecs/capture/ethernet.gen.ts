@@ -107,7 +107,7 @@ export function lenEthernet(v: EthernetInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _dstMac = v.dstMac;
   const _srcMac = v.srcMac;
-  const _etherType = requireValue(v.etherType, 'ether_type');
+  const _etherType = v.etherType;
   const _body = requireValue(v.body, 'body');
   let n = 0;
   let l0: number;
@@ -144,7 +144,7 @@ export function writeEthernet(b: Uint8Array, p: number, v: EthernetInit, parent:
   const ioStart = p, ioEnd = b.length;
   const _dstMac = v.dstMac;
   const _srcMac = v.srcMac;
-  const _etherType = requireValue(v.etherType, 'ether_type');
+  const _etherType = v.etherType;
   const _body = requireValue(v.body, 'body');
   const s0 = p;
   const bb1 = requireBytes(_dstMac, 'dst_mac');
@@ -360,7 +360,7 @@ export function lenVlanTagged(v: VlanTaggedInit, parent: any): number {
   const _priority = v.priority;
   const _dropEligible = v.dropEligible;
   const _vlanId = v.vlanId;
-  const _etherType = requireValue(v.etherType, 'ether_type');
+  const _etherType = v.etherType;
   const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 4;
@@ -386,7 +386,7 @@ export function writeVlanTagged(b: Uint8Array, p: number, v: VlanTaggedInit, par
   const _priority = v.priority;
   const _dropEligible = v.dropEligible;
   const _vlanId = v.vlanId;
-  const _etherType = requireValue(v.etherType, 'ether_type');
+  const _etherType = v.etherType;
   const _body = requireValue(v.body, 'body');
   const w0 = checkUint(_priority, 3, 'priority') * 8192 + (requireValue(_dropEligible, 'drop_eligible') ? 1 : 0) * 4096 + checkUint(_vlanId, 12, 'vlan_id') * 1;
   b[p] = Math.floor(w0 / 256) & 0xff;

@@ -116,7 +116,7 @@ export function lenIpv6(v: Ipv6Init, parent: any): number {
   const _version = v.version;
   const _trafficClass = v.trafficClass;
   const _flowLabel = v.flowLabel;
-  const _nextHeader = requireValue(v.nextHeader, 'next_header');
+  const _nextHeader = v.nextHeader;
   const _srcAddr = v.srcAddr;
   const _dstAddr = v.dstAddr;
   const _payload = requireValue(v.payload, 'payload');
@@ -152,7 +152,7 @@ export function writeIpv6(b: Uint8Array, p: number, v: Ipv6Init, parent: any): n
   const _version = v.version;
   const _trafficClass = v.trafficClass;
   const _flowLabel = v.flowLabel;
-  const _nextHeader = requireValue(v.nextHeader, 'next_header');
+  const _nextHeader = v.nextHeader;
   const _hopLimit = v.hopLimit;
   const _srcAddr = v.srcAddr;
   const _dstAddr = v.dstAddr;
@@ -528,7 +528,7 @@ export function readOptionsHeader(i: Input, ioStart: number, ioEnd: number, pare
 /** @internal Encoded length of one options_header. */
 export function lenOptionsHeader(v: OptionsHeaderInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _nextHeader = requireValue(v.nextHeader, 'next_header');
+  const _nextHeader = v.nextHeader;
   const _options = v.options;
   const _next = requireValue(v.next, 'next');
   let n = 0;
@@ -551,7 +551,7 @@ export function lenOptionsHeader(v: OptionsHeaderInit, parent: any): number {
 /** @internal Writes one options_header into b at p (b must be large enough: see lenOptionsHeader); returns the position after it. */
 export function writeOptionsHeader(b: Uint8Array, p: number, v: OptionsHeaderInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _nextHeader = requireValue(v.nextHeader, 'next_header');
+  const _nextHeader = v.nextHeader;
   const _options = v.options;
   const _next = requireValue(v.next, 'next');
   let _headerExtLength = v.headerExtLength;
@@ -731,7 +731,7 @@ export function readRoutingHeader(i: Input, ioStart: number, ioEnd: number, pare
 /** @internal Encoded length of one routing_header. */
 export function lenRoutingHeader(v: RoutingHeaderInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _nextHeader = requireValue(v.nextHeader, 'next_header');
+  const _nextHeader = v.nextHeader;
   const _data = v.data;
   const _next = requireValue(v.next, 'next');
   let n = 0;
@@ -754,7 +754,7 @@ export function lenRoutingHeader(v: RoutingHeaderInit, parent: any): number {
 /** @internal Writes one routing_header into b at p (b must be large enough: see lenRoutingHeader); returns the position after it. */
 export function writeRoutingHeader(b: Uint8Array, p: number, v: RoutingHeaderInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _nextHeader = requireValue(v.nextHeader, 'next_header');
+  const _nextHeader = v.nextHeader;
   const _routingType = v.routingType;
   const _segmentsLeft = v.segmentsLeft;
   const _data = v.data;
@@ -1151,7 +1151,7 @@ export function readAuthHeader(i: Input, ioStart: number, ioEnd: number, parent:
 /** @internal Encoded length of one auth_header. */
 export function lenAuthHeader(v: AuthHeaderInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _nextHeader = requireValue(v.nextHeader, 'next_header');
+  const _nextHeader = v.nextHeader;
   const _data = v.data;
   const _next = requireValue(v.next, 'next');
   let n = 0;
@@ -1174,7 +1174,7 @@ export function lenAuthHeader(v: AuthHeaderInit, parent: any): number {
 /** @internal Writes one auth_header into b at p (b must be large enough: see lenAuthHeader); returns the position after it. */
 export function writeAuthHeader(b: Uint8Array, p: number, v: AuthHeaderInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _nextHeader = requireValue(v.nextHeader, 'next_header');
+  const _nextHeader = v.nextHeader;
   const _data = v.data;
   const _next = requireValue(v.next, 'next');
   let _payloadLength = v.payloadLength;

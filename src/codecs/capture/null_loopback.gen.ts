@@ -63,7 +63,7 @@ export function lenNullLoopback(v: NullLoopbackInit, parent: any): number {
 /** @internal Writes one null_loopback into b at p (b must be large enough: see lenNullLoopback); returns the position after it. */
 export function writeNullLoopback(b: Uint8Array, p: number, v: NullLoopbackInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _familyRaw = requireValue(v.familyRaw, 'family_raw');
+  const _familyRaw = v.familyRaw;
   const _body = v.body;
   const c0 = _familyRaw;
   if (!((c0 >>> 0) === c0)) checkUint(c0, 32, 'family_raw');

@@ -85,7 +85,7 @@ export function readPcap(i: Input, ioStart: number, ioEnd: number, parent: any):
 /** @internal Encoded length of one pcap. */
 export function lenPcap(v: PcapInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _magic = requireValue(v.magic, 'magic');
+  const _magic = v.magic;
   const _header = requireValue(v.header, 'header');
   const _records = requireValue(v.records, 'records');
   let n = 0;
@@ -96,15 +96,13 @@ export function lenPcap(v: PcapInit, parent: any): number {
     l0 = l0i;
   } catch (e) { throw within(e, 'header'); }
   n += l0;
-  let l1: number;
-  try {
-    let l1i = 0;
-    const r2 = requireArray(_records, 'records');
-    for (let k3 = 0; k3 < r2.length; k3++) {
-      l1i += lenPcapRecord(r2[k3]! as any, { magic: _magic, header: _header, _parent: parent });
-    }
-    l1 = l1i;
-  } catch (e) { throw within(e, 'records'); }
+  let l1 = 0;
+  const r2 = requireArray(_records, 'records');
+  for (let k3 = 0; k3 < r2.length; k3++) {
+    try {
+      l1 += lenPcapRecord(r2[k3]! as any, { magic: _magic, header: _header, _parent: parent });
+    } catch (e) { throw within(e, `records[${k3}]`); }
+  }
   n += l1;
   return n;
 }
@@ -112,7 +110,7 @@ export function lenPcap(v: PcapInit, parent: any): number {
 /** @internal Writes one pcap into b at p (b must be large enough: see lenPcap); returns the position after it. */
 export function writePcap(b: Uint8Array, p: number, v: PcapInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _magic = requireValue(v.magic, 'magic');
+  const _magic = v.magic;
   const _header = requireValue(v.header, 'header');
   const _records = requireValue(v.records, 'records');
   const c0 = _magic;
@@ -306,7 +304,7 @@ export function writeFileHeader(b: Uint8Array, p: number, v: FileHeaderInit, par
   const _reserved1 = v.reserved1;
   const _reserved2 = v.reserved2;
   const _snapLen = v.snapLen;
-  const _linkTypeAndFcs = requireValue(v.linkTypeAndFcs, 'link_type_and_fcs');
+  const _linkTypeAndFcs = v.linkTypeAndFcs;
   const c0 = _versionMajor;
   if (!((c0 & 0xffff) === c0)) checkUint(c0, 16, 'version_major');
   dataView(b).setUint16(p, c0, le);

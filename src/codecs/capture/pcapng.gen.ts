@@ -110,7 +110,7 @@ export function readPcapng(i: Input, ioStart: number, ioEnd: number, parent: any
 export function lenPcapng(v: PcapngInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _firstBlockType = new Uint8Array([10, 13, 13, 10]);
-  const _byteOrderMagic = requireValue(v.byteOrderMagic, 'byte_order_magic');
+  const _byteOrderMagic = v.byteOrderMagic;
   const _firstSection = requireValue(v.firstSection, 'first_section');
   const _firstTrailingLengthRaw = v.firstTrailingLengthRaw;
   const _blocks = requireValue(v.blocks, 'blocks');
@@ -128,15 +128,13 @@ export function lenPcapng(v: PcapngInit, parent: any): number {
   } catch (e) { throw within(e, 'first_section'); }
   n += l1;
   n += 4;
-  let l2: number;
-  try {
-    let l2i = 0;
-    const r3 = requireArray(_blocks, 'blocks');
-    for (let k4 = 0; k4 < r3.length; k4++) {
-      l2i += lenBlock(r3[k4]! as any, { firstBlockType: _firstBlockType, firstBlockLengthRaw: _firstBlockLengthRaw, byteOrderMagic: _byteOrderMagic, firstSection: _firstSection, firstTrailingLengthRaw: _firstTrailingLengthRaw, _parent: parent });
-    }
-    l2 = l2i;
-  } catch (e) { throw within(e, 'blocks'); }
+  let l2 = 0;
+  const r3 = requireArray(_blocks, 'blocks');
+  for (let k4 = 0; k4 < r3.length; k4++) {
+    try {
+      l2 += lenBlock(r3[k4]! as any, { firstBlockType: _firstBlockType, firstBlockLengthRaw: _firstBlockLengthRaw, byteOrderMagic: _byteOrderMagic, firstSection: _firstSection, firstTrailingLengthRaw: _firstTrailingLengthRaw, _parent: parent });
+    } catch (e) { throw within(e, `blocks[${k4}]`); }
+  }
   n += l2;
   return n;
 }
@@ -145,7 +143,7 @@ export function lenPcapng(v: PcapngInit, parent: any): number {
 export function writePcapng(b: Uint8Array, p: number, v: PcapngInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
   const _firstBlockType = new Uint8Array([10, 13, 13, 10]);
-  const _byteOrderMagic = requireValue(v.byteOrderMagic, 'byte_order_magic');
+  const _byteOrderMagic = v.byteOrderMagic;
   const _firstSection = requireValue(v.firstSection, 'first_section');
   const _firstTrailingLengthRaw = v.firstTrailingLengthRaw;
   const _blocks = requireValue(v.blocks, 'blocks');
@@ -383,7 +381,7 @@ export function lenBlock(v: BlockInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
-  const _blockType = requireValue(v.blockType, 'block_type');
+  const _blockType = v.blockType;
   const _body = requireValue(v.body, 'body');
   const _trailingLength = v.trailingLength;
   let _blockLength = v.blockLength;
@@ -426,7 +424,7 @@ export function writeBlock(b: Uint8Array, p: number, v: BlockInit, parent: any):
   const ioStart = p, ioEnd = b.length;
   const le = (({ 439041101: false, 1295788826: true }) as Record<string, boolean>)[String(rootOf(parent).byteOrderMagic)];
   if (le === undefined) throw new EncodeError('', `no endianness for ${rootOf(parent).byteOrderMagic}`);
-  const _blockType = requireValue(v.blockType, 'block_type');
+  const _blockType = v.blockType;
   const _body = requireValue(v.body, 'body');
   const _trailingLength = v.trailingLength;
   let _blockLength = v.blockLength;
@@ -1485,15 +1483,13 @@ export function lenOptions(v: OptionsInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _entries = requireValue(v.entries, 'entries');
   let n = 0;
-  let l0: number;
-  try {
-    let l0i = 0;
-    const r1 = requireArray(_entries, 'entries');
-    for (let k2 = 0; k2 < r1.length; k2++) {
-      l0i += lenOption(r1[k2]! as any, { _parent: parent });
-    }
-    l0 = l0i;
-  } catch (e) { throw within(e, 'entries'); }
+  let l0 = 0;
+  const r1 = requireArray(_entries, 'entries');
+  for (let k2 = 0; k2 < r1.length; k2++) {
+    try {
+      l0 += lenOption(r1[k2]! as any, { _parent: parent });
+    } catch (e) { throw within(e, `entries[${k2}]`); }
+  }
   n += l0;
   return n;
 }

@@ -49,15 +49,13 @@ export function lenTlvOptions(v: TlvOptionsInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _entries = requireValue(v.entries, 'entries');
   let n = 0;
-  let l0: number;
-  try {
-    let l0i = 0;
-    const r1 = requireArray(_entries, 'entries');
-    for (let k2 = 0; k2 < r1.length; k2++) {
-      l0i += lenOption(r1[k2]! as any, undefined);
-    }
-    l0 = l0i;
-  } catch (e) { throw within(e, 'entries'); }
+  let l0 = 0;
+  const r1 = requireArray(_entries, 'entries');
+  for (let k2 = 0; k2 < r1.length; k2++) {
+    try {
+      l0 += lenOption(r1[k2]! as any, undefined);
+    } catch (e) { throw within(e, `entries[${k2}]`); }
+  }
   n += l0;
   return n;
 }
@@ -212,7 +210,7 @@ export function readOption(i: Input, ioStart: number, ioEnd: number, parent: any
 /** @internal Encoded length of one option. */
 export function lenOption(v: OptionInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _kind = requireValue(v.kind, 'kind');
+  const _kind = v.kind;
   const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 1;
@@ -234,7 +232,7 @@ export function lenOption(v: OptionInit, parent: any): number {
 /** @internal Writes one option into b at p (b must be large enough: see lenOption); returns the position after it. */
 export function writeOption(b: Uint8Array, p: number, v: OptionInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _kind = requireValue(v.kind, 'kind');
+  const _kind = v.kind;
   const _body = requireValue(v.body, 'body');
   const c0 = _kind;
   if (!((c0 & 0xff) === c0)) checkUint(c0, 8, 'kind');

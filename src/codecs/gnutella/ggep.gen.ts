@@ -63,15 +63,13 @@ export function lenGgepBlock(v: GgepBlockInit, parent: any): number {
   const _extensions = requireValue(v.extensions, 'extensions');
   let n = 0;
   n += 1;
-  let l0: number;
-  try {
-    let l0i = 0;
-    const r1 = requireArray(_extensions, 'extensions');
-    for (let k2 = 0; k2 < r1.length; k2++) {
-      l0i += lenExtension(r1[k2]! as any, undefined);
-    }
-    l0 = l0i;
-  } catch (e) { throw within(e, 'extensions'); }
+  let l0 = 0;
+  const r1 = requireArray(_extensions, 'extensions');
+  for (let k2 = 0; k2 < r1.length; k2++) {
+    try {
+      l0 += lenExtension(r1[k2]! as any, undefined);
+    } catch (e) { throw within(e, `extensions[${k2}]`); }
+  }
   n += l0;
   return n;
 }
@@ -289,15 +287,13 @@ export function lenExtension(v: ExtensionInit, parent: any): number {
     l1 = l1i;
   } catch (e) { throw within(e, 'id'); }
   n += l1;
-  let l2: number;
-  try {
-    let l2i = 0;
-    const r3 = requireArray(_lenChunks, 'len_chunks');
-    for (let k4 = 0; k4 < r3.length; k4++) {
-      l2i += lenLenChunk(r3[k4]! as any, undefined, k4);
-    }
-    l2 = l2i;
-  } catch (e) { throw within(e, 'len_chunks'); }
+  let l2 = 0;
+  const r3 = requireArray(_lenChunks, 'len_chunks');
+  for (let k4 = 0; k4 < r3.length; k4++) {
+    try {
+      l2 += lenLenChunk(r3[k4]! as any, undefined, k4);
+    } catch (e) { throw within(e, `len_chunks[${k4}]`); }
+  }
   n += l2;
   let l5: number;
   try {
@@ -507,7 +503,7 @@ export function lenLenChunk(v: LenChunkInit, parent: any, p_idx: number): number
 /** @internal Writes one len_chunk into b at p (b must be large enough: see lenLenChunk); returns the position after it. */
 export function writeLenChunk(b: Uint8Array, p: number, v: LenChunkInit, parent: any, p_idx: number): number {
   const ioStart = p, ioEnd = b.length;
-  const _hasMore = requireValue(v.hasMore, 'has_more');
+  const _hasMore = v.hasMore;
   const _isLast = v.isLast;
   const _value = v.value;
   const w0 = (requireValue(_hasMore, 'has_more') ? 1 : 0) * 128 + (requireValue(_isLast, 'is_last') ? 1 : 0) * 64 + checkUint(_value, 6, 'value') * 1;

@@ -164,7 +164,7 @@ export function readGnutella(i: Input, ioStart: number, ioEnd: number, parent: a
 export function lenGnutella(v: GnutellaInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _guid = v.guid;
-  const _payloadType = requireValue(v.payloadType, 'payload_type');
+  const _payloadType = v.payloadType;
   const _payload = requireValue(v.payload, 'payload');
   let n = 0;
   let l0: number;
@@ -201,7 +201,7 @@ export function lenGnutella(v: GnutellaInit, parent: any): number {
 export function writeGnutella(b: Uint8Array, p: number, v: GnutellaInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
   const _guid = v.guid;
-  const _payloadType = requireValue(v.payloadType, 'payload_type');
+  const _payloadType = v.payloadType;
   const _ttl = v.ttl;
   const _hops = v.hops;
   const _payload = requireValue(v.payload, 'payload');
@@ -441,15 +441,13 @@ export function lenPing(v: PingInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _ggep = requireValue(v.ggep, 'ggep');
   let n = 0;
-  let l0: number;
-  try {
-    let l0i = 0;
-    const r1 = requireArray(_ggep, 'ggep');
-    for (let k2 = 0; k2 < r1.length; k2++) {
-      l0i += lenGgepBlock(r1[k2]! as any, undefined);
-    }
-    l0 = l0i;
-  } catch (e) { throw within(e, 'ggep'); }
+  let l0 = 0;
+  const r1 = requireArray(_ggep, 'ggep');
+  for (let k2 = 0; k2 < r1.length; k2++) {
+    try {
+      l0 += lenGgepBlock(r1[k2]! as any, undefined);
+    } catch (e) { throw within(e, `ggep[${k2}]`); }
+  }
   n += l0;
   return n;
 }
@@ -628,15 +626,13 @@ export function lenPong(v: PongInit, parent: any): number {
   } catch (e) { throw within(e, 'ip'); }
   n += l0;
   n += 8;
-  let l1: number;
-  try {
-    let l1i = 0;
-    const r2 = requireArray(_ggep, 'ggep');
-    for (let k3 = 0; k3 < r2.length; k3++) {
-      l1i += lenGgepBlock(r2[k3]! as any, undefined);
-    }
-    l1 = l1i;
-  } catch (e) { throw within(e, 'ggep'); }
+  let l1 = 0;
+  const r2 = requireArray(_ggep, 'ggep');
+  for (let k3 = 0; k3 < r2.length; k3++) {
+    try {
+      l1 += lenGgepBlock(r2[k3]! as any, undefined);
+    } catch (e) { throw within(e, `ggep[${k3}]`); }
+  }
   n += l1;
   return n;
 }
@@ -984,7 +980,7 @@ export function readQrp(i: Input, ioStart: number, ioEnd: number, parent: any): 
 /** @internal Encoded length of one qrp. */
 export function lenQrp(v: QrpInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _variant = requireValue(v.variant, 'variant');
+  const _variant = v.variant;
   const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 1;
@@ -1006,7 +1002,7 @@ export function lenQrp(v: QrpInit, parent: any): number {
 /** @internal Writes one qrp into b at p (b must be large enough: see lenQrp); returns the position after it. */
 export function writeQrp(b: Uint8Array, p: number, v: QrpInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _variant = requireValue(v.variant, 'variant');
+  const _variant = v.variant;
   const _body = requireValue(v.body, 'body');
   const c0 = _variant;
   if (!((c0 & 0xff) === c0)) checkUint(c0, 8, 'variant');
@@ -1728,15 +1724,13 @@ export function lenPush(v: PushInit, parent: any): number {
   } catch (e) { throw within(e, 'ip'); }
   n += l1;
   n += 2;
-  let l2: number;
-  try {
-    let l2i = 0;
-    const r3 = requireArray(_ggep, 'ggep');
-    for (let k4 = 0; k4 < r3.length; k4++) {
-      l2i += lenGgepBlock(r3[k4]! as any, undefined);
-    }
-    l2 = l2i;
-  } catch (e) { throw within(e, 'ggep'); }
+  let l2 = 0;
+  const r3 = requireArray(_ggep, 'ggep');
+  for (let k4 = 0; k4 < r3.length; k4++) {
+    try {
+      l2 += lenGgepBlock(r3[k4]! as any, undefined);
+    } catch (e) { throw within(e, `ggep[${k4}]`); }
+  }
   n += l2;
   return n;
 }
@@ -1989,7 +1983,7 @@ export function lenQuery(v: QueryInit, parent: any): number {
 /** @internal Writes one query into b at p (b must be large enough: see lenQuery); returns the position after it. */
 export function writeQuery(b: Uint8Array, p: number, v: QueryInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _minSpeedRaw = requireValue(v.minSpeedRaw, 'min_speed_raw');
+  const _minSpeedRaw = v.minSpeedRaw;
   const _criteria = v.criteria;
   const _extensions = v.extensions;
   const c0 = _minSpeedRaw;
@@ -2258,15 +2252,13 @@ export function lenQueryHit(v: QueryHitInit, parent: any): number {
   } catch (e) { throw within(e, 'ip'); }
   n += l0;
   n += 4;
-  let l1: number;
-  try {
-    let l1i = 0;
-    const r2 = requireArray(_results, 'results');
-    for (let k3 = 0; k3 < r2.length; k3++) {
-      l1i += lenQueryHitResult(r2[k3]! as any, undefined);
-    }
-    l1 = l1i;
-  } catch (e) { throw within(e, 'results'); }
+  let l1 = 0;
+  const r2 = requireArray(_results, 'results');
+  for (let k3 = 0; k3 < r2.length; k3++) {
+    try {
+      l1 += lenQueryHitResult(r2[k3]! as any, undefined);
+    } catch (e) { throw within(e, `results[${k3}]`); }
+  }
   n += l1;
   let l4: number;
   try {
@@ -3441,15 +3433,13 @@ export function lenHsep(v: HsepInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _triples = requireValue(v.triples, 'triples');
   let n = 0;
-  let l0: number;
-  try {
-    let l0i = 0;
-    const r1 = requireArray(_triples, 'triples');
-    for (let k2 = 0; k2 < r1.length; k2++) {
-      l0i += lenHsepTriple(r1[k2]! as any, undefined);
-    }
-    l0 = l0i;
-  } catch (e) { throw within(e, 'triples'); }
+  let l0 = 0;
+  const r1 = requireArray(_triples, 'triples');
+  for (let k2 = 0; k2 < r1.length; k2++) {
+    try {
+      l0 += lenHsepTriple(r1[k2]! as any, undefined);
+    } catch (e) { throw within(e, `triples[${k2}]`); }
+  }
   n += l0;
   return n;
 }

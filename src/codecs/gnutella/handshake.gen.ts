@@ -70,15 +70,13 @@ export function lenGnutellaHandshake(v: GnutellaHandshakeInit, parent: any): num
     l0 = l0i;
   } catch (e) { throw within(e, 'start_line'); }
   n += l0;
-  let l1: number;
-  try {
-    let l1i = 0;
-    const r2 = requireArray(_headers, 'headers');
-    for (let k3 = 0; k3 < r2.length; k3++) {
-      l1i += lenLine(r2[k3]! as any, undefined);
-    }
-    l1 = l1i;
-  } catch (e) { throw within(e, 'headers'); }
+  let l1 = 0;
+  const r2 = requireArray(_headers, 'headers');
+  for (let k3 = 0; k3 < r2.length; k3++) {
+    try {
+      l1 += lenLine(r2[k3]! as any, undefined);
+    } catch (e) { throw within(e, `headers[${k3}]`); }
+  }
   n += l1;
   return n;
 }
@@ -220,7 +218,7 @@ export function readLine(i: Input, ioStart: number, ioEnd: number, parent: any):
 /** @internal Encoded length of one line. */
 export function lenLine(v: LineInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _text = requireValue(v.text, 'text');
+  const _text = v.text;
   let n = 0;
   const l0 = textLength(_text, 'ISO-8859-1', 'text') + 1;
   n += l0;
@@ -230,7 +228,7 @@ export function lenLine(v: LineInit, parent: any): number {
 /** @internal Writes one line into b at p (b must be large enough: see lenLine); returns the position after it. */
 export function writeLine(b: Uint8Array, p: number, v: LineInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _text = requireValue(v.text, 'text');
+  const _text = v.text;
   const s0 = p;
   p = writeText(b, p, _text, 'ISO-8859-1', 'text');
   b[p++] = 10;

@@ -92,7 +92,7 @@ export function readGossipApi(i: Input, ioStart: number, ioEnd: number, parent: 
 /** @internal Encoded length of one gossip_api. */
 export function lenGossipApi(v: GossipApiInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _type = requireValue(v.type, 'type');
+  const _type = v.type;
   const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 4;
@@ -116,7 +116,7 @@ export function lenGossipApi(v: GossipApiInit, parent: any): number {
 /** @internal Writes one gossip_api into b at p (b must be large enough: see lenGossipApi); returns the position after it. */
 export function writeGossipApi(b: Uint8Array, p: number, v: GossipApiInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _type = requireValue(v.type, 'type');
+  const _type = v.type;
   const _body = requireValue(v.body, 'body');
   let _size = v.size;
   if (_size === undefined) {

@@ -101,7 +101,7 @@ export function readGossipOverlay(i: Input, ioStart: number, ioEnd: number, pare
 /** @internal Encoded length of one gossip_overlay. */
 export function lenGossipOverlay(v: GossipOverlayInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _type = requireValue(v.type, 'type');
+  const _type = v.type;
   const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 4;
@@ -126,7 +126,7 @@ export function lenGossipOverlay(v: GossipOverlayInit, parent: any): number {
 /** @internal Writes one gossip_overlay into b at p (b must be large enough: see lenGossipOverlay); returns the position after it. */
 export function writeGossipOverlay(b: Uint8Array, p: number, v: GossipOverlayInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _type = requireValue(v.type, 'type');
+  const _type = v.type;
   const _body = requireValue(v.body, 'body');
   let _size = v.size;
   if (_size === undefined) {
@@ -468,15 +468,13 @@ export function lenPopulate(v: PopulateInit, parent: any): number {
   const _entries = requireValue(v.entries, 'entries');
   let n = 0;
   n += 4;
-  let l0: number;
-  try {
-    let l0i = 0;
-    const r1 = requireArray(_entries, 'entries');
-    for (let k2 = 0; k2 < r1.length; k2++) {
-      l0i += lenPeerEntry(r1[k2]! as any, undefined);
-    }
-    l0 = l0i;
-  } catch (e) { throw within(e, 'entries'); }
+  let l0 = 0;
+  const r1 = requireArray(_entries, 'entries');
+  for (let k2 = 0; k2 < r1.length; k2++) {
+    try {
+      l0 += lenPeerEntry(r1[k2]! as any, undefined);
+    } catch (e) { throw within(e, `entries[${k2}]`); }
+  }
   n += l0;
   return n;
 }
@@ -921,15 +919,13 @@ export function lenNeighbors(v: NeighborsInit, parent: any): number {
   const _entries = requireValue(v.entries, 'entries');
   let n = 0;
   n += 4;
-  let l0: number;
-  try {
-    let l0i = 0;
-    const r1 = requireArray(_entries, 'entries');
-    for (let k2 = 0; k2 < r1.length; k2++) {
-      l0i += lenPeerEntry(r1[k2]! as any, undefined);
-    }
-    l0 = l0i;
-  } catch (e) { throw within(e, 'entries'); }
+  let l0 = 0;
+  const r1 = requireArray(_entries, 'entries');
+  for (let k2 = 0; k2 < r1.length; k2++) {
+    try {
+      l0 += lenPeerEntry(r1[k2]! as any, undefined);
+    } catch (e) { throw within(e, `entries[${k2}]`); }
+  }
   n += l0;
   return n;
 }

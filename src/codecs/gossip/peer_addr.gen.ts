@@ -66,7 +66,7 @@ export function readPeerAddr(i: Input, ioStart: number, ioEnd: number, parent: a
 export function lenPeerAddr(v: PeerAddrInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
   const _reservedFlags = v.reservedFlags ?? 0;
-  const _isIpv6 = requireValue(v.isIpv6, 'is_ipv6');
+  const _isIpv6 = v.isIpv6;
   const _address = v.address;
   let n = 0;
   n += 4;
@@ -84,7 +84,7 @@ export function writePeerAddr(b: Uint8Array, p: number, v: PeerAddrInit, parent:
   const ioStart = p, ioEnd = b.length;
   const _port = v.port;
   const _reservedFlags = v.reservedFlags ?? 0;
-  const _isIpv6 = requireValue(v.isIpv6, 'is_ipv6');
+  const _isIpv6 = v.isIpv6;
   const _reserved = v.reserved ?? 0;
   const _address = v.address;
   const c0 = _port;

@@ -97,7 +97,7 @@ export function readGossipPushpull(i: Input, ioStart: number, ioEnd: number, par
 /** @internal Encoded length of one gossip_pushpull. */
 export function lenGossipPushpull(v: GossipPushpullInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _type = requireValue(v.type, 'type');
+  const _type = v.type;
   const _body = requireValue(v.body, 'body');
   let n = 0;
   n += 4;
@@ -121,7 +121,7 @@ export function lenGossipPushpull(v: GossipPushpullInit, parent: any): number {
 /** @internal Writes one gossip_pushpull into b at p (b must be large enough: see lenGossipPushpull); returns the position after it. */
 export function writeGossipPushpull(b: Uint8Array, p: number, v: GossipPushpullInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _type = requireValue(v.type, 'type');
+  const _type = v.type;
   const _body = requireValue(v.body, 'body');
   let _size = v.size;
   if (_size === undefined) {
@@ -449,15 +449,13 @@ export function lenResponse(v: ResponseInit, parent: any): number {
   const _peers = requireValue(v.peers, 'peers');
   let n = 0;
   n += 2;
-  let l0: number;
-  try {
-    let l0i = 0;
-    const r1 = requireArray(_peers, 'peers');
-    for (let k2 = 0; k2 < r1.length; k2++) {
-      l0i += lenPeerAddr(r1[k2]! as any, undefined);
-    }
-    l0 = l0i;
-  } catch (e) { throw within(e, 'peers'); }
+  let l0 = 0;
+  const r1 = requireArray(_peers, 'peers');
+  for (let k2 = 0; k2 < r1.length; k2++) {
+    try {
+      l0 += lenPeerAddr(r1[k2]! as any, undefined);
+    } catch (e) { throw within(e, `peers[${k2}]`); }
+  }
   n += l0;
   return n;
 }

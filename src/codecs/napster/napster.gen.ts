@@ -178,7 +178,7 @@ export function readNapster(i: Input, ioStart: number, ioEnd: number, parent: an
 /** @internal Encoded length of one napster. */
 export function lenNapster(v: NapsterInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _type = requireValue(v.type, 'type');
+  const _type = v.type;
   const _data = requireValue(v.data, 'data');
   let n = 0;
   n += 4;
@@ -206,7 +206,7 @@ export function lenNapster(v: NapsterInit, parent: any): number {
 /** @internal Writes one napster into b at p (b must be large enough: see lenNapster); returns the position after it. */
 export function writeNapster(b: Uint8Array, p: number, v: NapsterInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _type = requireValue(v.type, 'type');
+  const _type = v.type;
   const _data = requireValue(v.data, 'data');
   let _length = v.length;
   if (_length === undefined) {

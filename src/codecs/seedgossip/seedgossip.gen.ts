@@ -234,7 +234,7 @@ export function readMessage(i: Input, ioStart: number, ioEnd: number, parent: an
 /** @internal Encoded length of one message. */
 export function lenMessage(v: MessageInit, parent: any): number {
   const ioStart = 0, ioEnd = 0, p = 0;
-  const _head = requireValue(v.head, 'head');
+  const _head = v.head;
   const _body = requireValue(v.body, 'body');
   let n = 0;
   const l0 = textLength(_head, 'ASCII', 'head') + 1;
@@ -262,7 +262,7 @@ export function lenMessage(v: MessageInit, parent: any): number {
 /** @internal Writes one message into b at p (b must be large enough: see lenMessage); returns the position after it. */
 export function writeMessage(b: Uint8Array, p: number, v: MessageInit, parent: any): number {
   const ioStart = p, ioEnd = b.length;
-  const _head = requireValue(v.head, 'head');
+  const _head = v.head;
   const _body = requireValue(v.body, 'body');
   let l0 = 0;
   if (_body instanceof Uint8Array) l0 += _body.length;
