@@ -220,6 +220,9 @@ export class TcpConversation {
   /** Current next sequence number of direction 0 (client to server) or 1. */
   nextSeq(dir: 0 | 1): number { return this.seq[dir]; }
 
+  /** Moves direction `dir`'s next sequence number on by `n` (after building its segments by hand with `segment`). */
+  advance(dir: 0 | 1, n: number): void { this.seq[dir] = (this.seq[dir] + n) >>> 0; }
+
   segment(dir: 0 | 1, flags: TcpFlags, payload: Uint8Array = new Uint8Array(0), seq = this.seq[dir]): Uint8Array {
     const from = this.ends[dir], to = this.ends[dir ^ 1]!;
     const tcp = tcpSegment({

@@ -231,3 +231,34 @@ describe('dissect properties (deflated Gnutella)', () => {
     );
   });
 });
+
+// Gnutella 0.6 found by its handshake (no port map), the handshake and the messages that follow
+// cut into segments anywhere (inside header lines too), retransmitted and reordered: the three
+// handshake blocks and every message come out exactly.
+describe('dissect properties (Gnutella handshake, any segmentation)', () => {
+  it('handshake blocks and messages are exact whatever the segment boundaries', async () => {
+    const valid = validMessageArb(gnutella)!.arb.map((v) => gnutella.codec.encode(v as never));
+    const te = new TextEncoder();
+    const connect = te.encode('GNUTELLA CONNECT/0.6\r\nUser-Agent: t\r\nX-Ultrapeer: False\r\n\r\n');
+    const ok = te.encode('GNUTELLA/0.6 200 OK\r\n\r\n');
+    await fc.assert(
+      fc.asyncProperty(streamArb(valid), async ({ msgs, cuts, dups, swaps }) => {
+        const c = new TcpConversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 23456 });
+        const open = c.open();
+        const first = damagedSegments(c, connect, { cuts, drops: [], dups, swaps }).frames;
+        c.advance(0, connect.length);
+        const answer = c.send(1, ok);
+        const rest = concat([ok, ...msgs]);
+        const then = damagedSegments(c, rest, { cuts, drops: [], dups, swaps }).frames;
+        const rs = (await dissectBytes(new CaptureBuilder().add(...open, ...first, ...answer, ...then).pcap())).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
+        expect(rs.filter((r) => r.kind !== 'message').map((r) => (r as { reason?: string }).reason)).toEqual([]);
+        const ms = messages(rs);
+        expect(ms.map((r) => r.proto.proto)).toEqual(['gnutella-handshake', 'gnutella-handshake', ...msgs.map(() => 'gnutella')]);
+        const base = connect.length + ok.length;
+        expect(ms.slice(2).map((r) => r.offset)).toEqual(startsOf(msgs).map((o) => o + base));
+        expect(ms.slice(2).map((r) => jsonOf(r))).toEqual(msgs.map((m) => gnutella.codec.toJson(gnutella.codec.decode(m, 0).value)));
+      }),
+      { numRuns: Number(process.env.DISSECT_RUNS ?? 150) / 3 },
+    );
+  });
+});
