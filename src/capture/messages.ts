@@ -31,7 +31,7 @@ export interface RecordBase {
   dst: string;
   /** Timestamp (ns since the epoch) of the frame that completed the record; undefined for pcapng Simple Packet Blocks. */
   timeNs: bigint | undefined;
-  /** 1-based frame numbers of the first and last packet that carried the bytes. */
+  /** 1-based frame numbers of the earliest and latest packet that carried the bytes (with reordered segments the first bytes may come in the later frame). */
   frames: [number, number];
   /** Offset in the direction's byte stream (TCP), or 0 (UDP). In an inflated stream, the offset in the inflated bytes. */
   offset: number;
