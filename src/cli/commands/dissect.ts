@@ -106,7 +106,8 @@ export function keyFields(r: MessageRecord, max = 5): string {
 }
 
 interface Stats {
-  messages: Map<string, { count: number; bytes: number; types: Map<string, { count: number; bytes: number }> }>;
+  /** Per protocol; types keyed by type number (-1: no type field), labelled when printed. */
+  messages: Map<string, { count: number; bytes: number; types: Map<number, { label: string; count: number; bytes: number }> }>;
   malformed: Map<string, { count: number; firstFrame: number; example: string }>;
   incomplete: { count: number; bytes: number };
 }
@@ -118,9 +119,9 @@ function addStats(s: Stats, r: DissectRecord): void {
     if (!e) s.messages.set(p, (e = { count: 0, bytes: 0, types: new Map() }));
     e.count++; e.bytes += r.size;
     const mt = messageType(r.proto, r.value);
-    const tn = mt ? `${mt.name ?? '?'} (${mt.value})` : '-';
-    let t = e.types.get(tn);
-    if (!t) e.types.set(tn, (t = { count: 0, bytes: 0 }));
+    const key = mt ? mt.value : -1;
+    let t = e.types.get(key);
+    if (!t) e.types.set(key, (t = { label: mt ? `${mt.name ?? '?'} (${mt.value})` : '-', count: 0, bytes: 0 }));
     t.count++; t.bytes += r.size;
   } else if (r.kind === 'malformed') {
     const k = `${r.proto}\t${r.error}`;
@@ -139,7 +140,7 @@ function statsJson(file: string, c: DissectCounters, s: Stats): Record<string, u
     flows: { tcp: c.tcpFlows, udp: c.udpConversations, byProtocol: c.flowsByLabel },
     payloadBytes: { tcp: c.tcpPayloadBytes, udp: c.udpPayloadBytes, undecoded: c.undecodedBytes },
     tcp: { gaps: c.gaps, gapBytes: c.gapBytes, conflictingRetransmissions: c.conflicts },
-    messages: Object.fromEntries([...s.messages].map(([p, e]) => [p, { count: e.count, bytes: e.bytes, types: Object.fromEntries([...e.types].map(([t, v]) => [t, v])) }])),
+    messages: Object.fromEntries([...s.messages].map(([p, e]) => [p, { count: e.count, bytes: e.bytes, types: Object.fromEntries([...e.types.values()].map((v) => [v.label, { count: v.count, bytes: v.bytes }])) }])),
     malformed: [...s.malformed].map(([k, v]) => { const [proto, error] = k.split('\t'); return { proto, error, count: v.count, firstFrame: v.firstFrame, example: v.example }; }),
     incomplete: s.incomplete,
     captureProblems: c.problems,
@@ -159,7 +160,7 @@ function statsText(file: string, c: DissectCounters, s: Stats): string {
   const rows: string[][] = [['protocol', 'message type', 'messages', 'bytes']];
   let total = 0;
   for (const [p, e] of [...s.messages].sort((a, b) => a[0].localeCompare(b[0]))) {
-    for (const [t, v] of [...e.types].sort((a, b) => b[1].count - a[1].count)) rows.push([p, t, n(v.count), n(v.bytes)]);
+    for (const v of [...e.types.values()].sort((a, b) => b.count - a.count)) rows.push([p, v.label, n(v.count), n(v.bytes)]);
     rows.push([p, '(all)', n(e.count), n(e.bytes)]);
     total += e.count;
   }
