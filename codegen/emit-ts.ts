@@ -1250,11 +1250,12 @@ export class TsEmitter {
       let expr = a.repeat.kind !== 'none' ? `v.${a.name}.map((e: any, k: number) => ${conv('e', 'k')})` : conv(`v.${a.name}`);
       if (a.cond) expr = `v.${a.name} === undefined ? undefined : ${expr}`;
       L.line(`j.${a.name} = ${expr};`);
-      if (a.enumKey) L.line(`j.${a.name}Name = ${this.enumLabels(a.enumKey)}[v.${a.name} as number] ?? null;`);
+      // An absent optional field has no label either (toJsonText leaves both out too).
+      if (a.enumKey) L.line(`${a.cond ? `if (v.${a.name} !== undefined) ` : ''}j.${a.name}Name = ${this.enumLabels(a.enumKey)}[v.${a.name} as number] ?? null;`);
     }
     for (const i of t.instances) {
       L.line(`j.${i.name} = jsonScalar(v.${i.name});`);
-      if (i.enumKey) L.line(`j.${i.name}Name = ${this.enumLabels(i.enumKey)}[v.${i.name} as number] ?? null;`);
+      if (i.enumKey) L.line(`if (v.${i.name} !== undefined) j.${i.name}Name = ${this.enumLabels(i.enumKey)}[v.${i.name} as number] ?? null;`);
     }
     L.line('return j;');
     L.close();
