@@ -262,3 +262,38 @@ describe('dissect properties (Gnutella handshake, any segmentation)', () => {
     );
   });
 });
+
+// Datagram protocols: one message per datagram. Valid datagrams decode exactly, in capture order;
+// a datagram cut short or with bytes appended is reported (malformed), never decoded into
+// something that was not sent.
+const DATAGRAM = [['gnutella', 6346], ['gossip-overlay', 6001]] as const;
+
+describe('dissect properties (UDP)', () => {
+  for (const [proto, port] of DATAGRAM) it(`${proto}: each datagram is its message, or reported`, async () => {
+    const p = protocols.find((x) => x.proto === proto)!;
+    const valid = validMessageArb(p)!.arb.map((v) => p.codec.encode(v as never));
+    const edit = fc.oneof(fc.constant({ kind: 'none' as const }), fc.nat().map((n) => ({ kind: 'cut' as const, n })), fc.uint8Array({ minLength: 1, maxLength: 8 }).map((b) => ({ kind: 'append' as const, b })));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(valid, edit), { minLength: 1, maxLength: 10 }), async (items) => {
+        const b = new CaptureBuilder();
+        const sent = items.map(([m, e]) => (e.kind === 'cut' ? m.subarray(0, e.n % m.length) : e.kind === 'append' ? concat([m, e.b]) : m));
+        for (const d of sent) b.udp({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port }, d);
+        const rs = (await dissectBytes(b.pcap(), { map: [['udp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem');
+        for (const r of rs) expect(r.frames[0]).toBe(r.frames[1]);
+        items.forEach(([m, e], i) => {
+          const mine = rs.filter((r) => r.frames[0] === i + 1);
+          const ms = messages(mine);
+          if (e.kind === 'cut') {
+            // Some truncations still decode (a shorter valid message): then it is exactly those bytes.
+            for (const r of ms) expect(jsonOf(r)).toEqual(p.codec.toJson(p.codec.decode(sent[i]!, 0).value));
+            if (!ms.length) expect(mine.length, `datagram ${i + 1} cut to ${sent[i]!.length} bytes: not reported`).toBeGreaterThan(0);
+          } else {
+            expect(ms.map((r) => jsonOf(r))).toEqual([p.codec.toJson(p.codec.decode(m, 0).value)]);
+            expect(mine.filter((r) => r.kind !== 'message').length).toBe(e.kind === 'append' ? 1 : 0);
+          }
+        });
+      }),
+      { numRuns: Number(process.env.DISSECT_RUNS ?? 150) / 3 },
+    );
+  });
+});
