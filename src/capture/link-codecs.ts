@@ -29,6 +29,11 @@ export interface LinkCodec {
   decodeText(bytes: Uint8Array, offset?: number): { value: unknown; size: number };
   /** A decoded message that looks like real traffic (known type, sane header values); used by detection and resynchronisation. */
   typical(proto: ProtocolInfo, value: unknown): boolean;
+  /**
+   * Raw bytes that follow a decoded text message and belong to it, by a rule the spec cannot
+   * state (P2P-DI: a GetRFC 200 response's file, `length` bytes named inside its JSON); 0: none.
+   */
+  tailLength(value: unknown): number;
 }
 
 const byName = new Map(protocols.map((p) => [p.proto, p]));
@@ -56,7 +61,7 @@ const knownType = (p: ProtocolInfo, value: unknown): boolean => {
   return t !== undefined && p.typeLabels[t] !== undefined;
 };
 
-function makeLink(name: string, protos: ProtocolInfo[], typical?: (p: ProtocolInfo, v: unknown) => boolean): LinkCodec {
+function makeLink(name: string, protos: ProtocolInfo[], typical?: (p: ProtocolInfo, v: unknown) => boolean, tail?: (v: unknown) => number): LinkCodec {
   const first = protos[0]!;
   const frame = first.frame;
   if (protos.some((p) => (p.frame === null) !== (frame === null) || (p.frame && frame && p.frame.headerSize !== frame.headerSize))) {
@@ -89,6 +94,7 @@ function makeLink(name: string, protos: ProtocolInfo[], typical?: (p: ProtocolIn
     },
     decodeText: (bytes, offset) => first.codec.decode(bytes, offset),
     typical: (p, v) => knownType(p, v) && (typical ? typical(p, v) : true),
+    tailLength: tail ?? (() => 0),
   };
 }
 
@@ -101,8 +107,22 @@ const gnutellaTypical = (_p: ProtocolInfo, v: unknown): boolean => {
   return m.guid instanceof Uint8Array && m.guid.some((x) => x !== 0);
 };
 
+/** P2P-DI (PROTOCOLS.md section 6): a `200` response whose JSON has a `length` member is followed by that many raw file bytes. */
+const p2pdiFileLength = (v: unknown): number => {
+  const m = v as { command?: unknown; data?: unknown; rest?: Uint8Array };
+  if (m.command !== '200' || typeof m.data !== 'string' || !m.data.includes('"length"') || (m.rest?.length ?? 0) > 0) return 0;
+  try {
+    const n = (JSON.parse(m.data) as { length?: unknown }).length;
+    return Number.isSafeInteger(n) && (n as number) > 0 ? (n as number) : 0;
+  } catch {
+    return 0;
+  }
+};
+
 const LINKS = new Map<string, LinkCodec>();
-for (const p of protocols) LINKS.set(p.proto, makeLink(p.proto, [p], p.proto === 'gnutella' ? gnutellaTypical : undefined));
+for (const p of protocols) {
+  LINKS.set(p.proto, makeLink(p.proto, [p], p.proto === 'gnutella' ? gnutellaTypical : undefined, p.proto === 'p2pdi' ? p2pdiFileLength : undefined));
+}
 LINKS.set('gossip-p2p', makeLink('gossip-p2p', [proto('gossip-overlay'), proto('gossip-pushpull')]));
 LINKS.set('gossip', makeLink('gossip', [proto('gossip-api'), proto('gossip-overlay'), proto('gossip-pushpull')]));
 

@@ -62,6 +62,21 @@ export interface MessageStreamOptions {
 /** Longest message waited for while resynchronising (Wireshark treats Gnutella lengths above 4096 as not a message either). */
 const RESYNC_LOOKAHEAD = 4096;
 
+/** Largest message tail kept to decode with its message (P2P-DI file); a longer one is skipped and reported. */
+const MAX_TAIL = 16 << 20;
+
+/** Raw bytes that complete a text message (see LinkCodec.tailLength), being collected. */
+interface Tail {
+  /** The message's bytes before the tail (a copy). */
+  head: Uint8Array;
+  /** Stream offset of the message. */
+  offset: number;
+  need: number;
+  got: number;
+  /** The collected bytes; null when the tail is over MAX_TAIL and only skipped. */
+  parts: Uint8Array[] | null;
+}
+
 /** Bytes to decode in sync mode from stream offset `offset` on. */
 interface Resume { offset: number; bytes: Uint8Array }
 
@@ -102,6 +117,7 @@ export class MessageStream {
   private segOff: number[] = [];
   private segPkt: number[] = [];
   private segHead = 0;
+  private tail: Tail | undefined;
   /** Result of span(). */
   private lo = 0;
   private hi = 0;
@@ -257,7 +273,11 @@ export class MessageStream {
         if (o.ok) out.push({ kind: 'message', proto: o.proto, value: o.value, offset, size, firstPacket, lastPacket });
         else out.push(malformed(o.proto, o.error, offset, size, { firstPacket, lastPacket }));
       } else {
-        out.push({ kind: 'message', proto: this.link.protos[0]!, value: fr.value, offset, size, firstPacket, lastPacket });
+        const need = this.link.tailLength(fr.value);
+        // A message with a tail goes out when the tail is complete (textData feeds it); one with
+        // a tail too long to keep goes out now, and the tail is skipped and reported.
+        if (need > 0) this.tail = { head: fr.bytes.slice(), offset, need, got: 0, parts: need <= MAX_TAIL ? [] : null };
+        if (need === 0 || need > MAX_TAIL) out.push({ kind: 'message', proto: this.link.protos[0]!, value: fr.value, offset, size, firstPacket, lastPacket });
       }
     } else {
       const lp = this.frames(offset, size);
@@ -269,6 +289,10 @@ export class MessageStream {
   private textData(bytes: Uint8Array, out: StreamItem[]): void {
     let start = 0;
     while (start < bytes.length) {
+      if (this.tail) {
+        start = this.feedTail(bytes, start, out);
+        continue;
+      }
       let end = bytes.indexOf(0x0a, start);
       end = end < 0 ? bytes.length : end + 1;
       try {
@@ -283,6 +307,50 @@ export class MessageStream {
       }
       start = end;
     }
+  }
+
+  /** Takes tail bytes from bytes[start..]; when the tail is complete, emits its message. Returns where the rest starts. */
+  private feedTail(bytes: Uint8Array, start: number, out: StreamItem[]): number {
+    const t = this.tail!;
+    const k = Math.min(t.need - t.got, bytes.length - start);
+    t.parts?.push(bytes.slice(start, start + k));
+    t.got += k;
+    if (t.got < t.need) return start + k;
+    this.tail = undefined;
+    const tailAt = t.offset + t.head.length;
+    this.newReader(tailAt + t.need); // the frame reader resumes after the tail
+    if (!t.parts) {
+      const lp = this.frames(tailAt, t.need);
+      out.push({ kind: 'incomplete', offset: tailAt, size: t.need, reason: `${t.need} bytes of data after the message not decoded (over the ${MAX_TAIL}-byte limit)`, ...lp });
+      this.undecodedBytes += t.need;
+      return start + k;
+    }
+    const whole = new Uint8Array(t.head.length + t.need);
+    whole.set(t.head, 0);
+    let o = t.head.length;
+    for (const part of t.parts) { whole.set(part, o); o += part.length; }
+    const lp = this.frames(t.offset, whole.length);
+    try {
+      const { value, size } = this.link.decodeText(whole, 0);
+      if (size === whole.length) out.push({ kind: 'message', proto: this.link.protos[0]!, value, offset: t.offset, size, ...lp });
+      else out.push({ kind: 'malformed', proto: this.link.protos[0], offset: t.offset, size: whole.length, error: 'valid', errorOffset: t.offset + size, path: '', reason: `message with its ${t.need}-byte tail decodes to ${size} bytes`, ...lp });
+    } catch (e) {
+      if (!(e instanceof PeerwireError)) throw e;
+      out.push(malformed(this.link.protos[0], e, t.offset, whole.length, lp));
+    }
+    return start + k;
+  }
+
+  /** The stream ends or breaks inside a tail: report the message and what came of its tail. */
+  private cutTail(reason: string, protocolError: boolean, out: StreamItem[]): void {
+    const t = this.tail!;
+    this.tail = undefined;
+    const size = t.head.length + t.got;
+    const lp = this.frames(t.offset, size);
+    const text = `${reason} after ${t.got} of the ${t.need} bytes that follow the message`;
+    if (protocolError) out.push({ kind: 'malformed', proto: this.link.protos[0], offset: t.offset, size, error: 'eof', errorOffset: t.offset + size, path: '', reason: text, ...lp });
+    else out.push({ kind: 'incomplete', offset: t.offset, size, reason: text, ...lp });
+    this.undecodedBytes += size;
   }
 
   /** `length` bytes are missing at stream offset `offset`. */
@@ -307,6 +375,7 @@ export class MessageStream {
       return;
     }
     if (!this.link.frame) {
+      if (this.tail) this.cutTail(`${length} bytes missing at offset ${offset}`, false, out);
       this.kill(offset, `${length} bytes missing at offset ${offset}; a text protocol cannot resynchronise`, out, true);
       return;
     }
@@ -456,6 +525,7 @@ export class MessageStream {
       if (next) this.drive(next, out);
       else if (this.rs === rs) break;
     }
+    if (this.tail) this.cutTail(`stream ended (${reason})`, closed, out);
     if (this.state !== 'sync' || !this.reader) return;
     const pending = this.reader.pending;
     if (pending === 0) return;

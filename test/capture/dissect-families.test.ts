@@ -119,6 +119,40 @@ describe('dissect: protocol families', () => {
     expect(ms.filter((r) => r.transport === 'udp').map((r) => r.proto.proto)).toEqual(['gnutella', 'gnutella']);
   });
 
+  it('P2P-DI: a GetRFC 200 response keeps its file bytes (length from its JSON) with the message, even with line feeds inside', async () => {
+    const p2pdi = P('p2pdi');
+    const msg = (head: string, json: string, file = new Uint8Array(0)) => concat([te.encode(`${head}\n${json}\n`), file]);
+    const file = Uint8Array.from({ length: 3000 }, (_, k) => (k % 97 === 0 ? 0x0a : (k * 31) & 0xff));
+    const requests = [msg('GetRFC P2P-DI/1.0 peer-a Linux', '{"rfc":959}'), msg('RFCQuery P2P-DI/1.0 peer-a Linux', '{}')];
+    const responses = [msg('200 P2P-DI/1.0 peer-b Linux', `{"format":"txt","length":${file.length}}`, file), msg('200 P2P-DI/1.0 peer-b Linux', '{"rfcs":[959]}')];
+    const frames = conversation(cli, { ip: '10.0.0.2', port: 6500 }, [[0, requests[0]!, 50], [1, responses[0]!, 97], [0, requests[1]!, 50], [1, responses[1]!, 50]]);
+    const rs = await dissectBytes(new CaptureBuilder().add(...frames).pcap(), { map: [['tcp', 6500, 'p2pdi']] });
+    expect(notOk(rs)).toEqual([]);
+    const ms = messages(rs);
+    expectStream(ms.filter((r) => r.dir === 0), 'p2pdi', requests);
+    expectStream(ms.filter((r) => r.dir === 1), 'p2pdi', responses);
+    expect((ms.find((r) => r.dir === 1)!.value as { rest: Uint8Array }).rest).toEqual(file);
+    expect(p2pdi.codec.decode(responses[0]!, 0).size).toBe(responses[0]!.length);
+  });
+
+  it('P2P-DI: a file cut by the end of the connection or by missing bytes is reported, not decoded', async () => {
+    const file = new Uint8Array(500).fill(0x41);
+    const head = te.encode(`200 P2P-DI/1.0 peer-b Linux\n{"format":"txt","length":${file.length}}\n`);
+    // The connection closes 100 bytes into the file: a protocol error.
+    const closed = conversation(cli, { ip: '10.0.0.2', port: 6500 }, [[1, concat([head, file.subarray(0, 100)]), 60]]);
+    let rs = await dissectBytes(new CaptureBuilder().add(...closed).pcap(), { map: [['tcp', 6500, 'p2pdi']] });
+    expect(messages(rs)).toEqual([]);
+    expect(notOk(rs)).toMatchObject([{ kind: 'malformed', error: 'eof', offset: 0, size: head.length + 100 }]);
+    expect((notOk(rs)[0] as { reason: string }).reason).toMatch(/after 100 of the 500 bytes that follow the message/);
+    // A segment of the file missing: the message and the rest of that direction are reported.
+    const gappy = conversation(cli, { ip: '10.0.0.2', port: 6500 }, [[1, concat([head, file]), 100]]);
+    gappy.splice(4, 1); // open (3 frames), then the second data segment is lost
+    rs = await dissectBytes(new CaptureBuilder().add(...gappy).pcap(), { map: [['tcp', 6500, 'p2pdi']] });
+    expect(messages(rs)).toEqual([]);
+    expect(notOk(rs).map((r) => r.kind)).toEqual(['incomplete', 'incomplete']);
+    expect(notOk(rs)[0]).toMatchObject({ offset: 0, size: 100 });
+  });
+
   it('content heuristics: gossip on unmapped ports, both API and P2P; unknown traffic left alone', async () => {
     const p2p = [...pushpull, ...overlay];
     const b = new CaptureBuilder()

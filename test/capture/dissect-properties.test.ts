@@ -175,8 +175,13 @@ const TEXT = [['seedgossip', 5000], ['p2pdi', 5001]] as const;
 describe('dissect properties (text protocols over TCP)', () => {
   for (const [proto, port] of TEXT) it(`${proto}: exact messages when intact, nothing invented after a gap`, async () => {
     const p = protocols.find((x) => x.proto === proto)!;
-    // P2P-DI's raw file bytes (`rest`) run to the end of the connection: only a last message has them.
-    const valid = validMessageArb(p)!.arb.map((v) => p.codec.encode((proto === 'p2pdi' ? { ...v, rest: new Uint8Array(0) } : v) as never));
+    // P2P-DI (PROTOCOLS.md section 6): raw bytes follow a message only as the file of a 200
+    // response, exactly as many as the `length` in its JSON.
+    const fileLength = (v: { command?: string; data?: string }): number => {
+      try { return v.command === '200' ? Number((JSON.parse(v.data ?? '') as { length?: unknown }).length) || 0 : 0; } catch { return 0; }
+    };
+    const consistent = (v: Record<string, unknown>) => (proto === 'p2pdi' ? { ...v, rest: new Uint8Array(fileLength(v)).fill(0x0a) } : v);
+    const valid = validMessageArb(p)!.arb.map((v) => p.codec.encode(consistent(v) as never));
     await fc.assert(
       fc.asyncProperty(streamArb(valid), async ({ msgs, ...damage }) => {
         const { bytes, starts, lost, rs } = await dissectDamaged(msgs, damage, port, proto);
