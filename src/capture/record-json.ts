@@ -1,14 +1,11 @@
-/**
- * The JSON Lines form of dissector records (`peerwire dissect --json`), shared by the in-thread
- * output and the render worker. Hot path: one call per message of a capture.
- */
+/** The JSON Lines form of dissector records (`peerwire dissect --json`). Hot path: one call per message of a capture. */
 import type { ProtocolInfo } from '../runtime/index.ts';
 import { messageType } from './link-codecs.ts';
 import type { DissectRecord, MessageRecord } from './messages.ts';
 
 let lastNs: bigint | undefined, lastText: string | null = null;
 /** `seconds.nanoseconds` of a timestamp; records of one packet share it, so the last one is remembered. */
-export function timeText(ns: bigint | undefined): string | null {
+function timeText(ns: bigint | undefined): string | null {
   if (ns === undefined) return null;
   if (ns === lastNs) return lastText;
   const s = ns / 1_000_000_000n, f = ns % 1_000_000_000n;
