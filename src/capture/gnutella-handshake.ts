@@ -50,7 +50,7 @@ export type GnutellaEvent =
   /** Bytes are missing; a deflated direction cannot be decoded past this point. `offset` is where they start. */
   | { kind: 'stream-gap'; flow: TcpFlow; dir: 0 | 1; offset: number; length: number; fatal: boolean; packetIndex: number }
   /** This direction cannot be decoded any further (bad deflate data, TLS, header block too long, ...). */
-  | { kind: 'stream-error'; flow: TcpFlow; dir: 0 | 1; reason: string; packetIndex: number }
+  | { kind: 'stream-error'; flow: TcpFlow; dir: 0 | 1; reason: string; packetIndex: number; text?: { offset: number; length: number } }
   | { kind: 'stream-end'; flow: TcpFlow; dir: 0 | 1; decodedBytes: number; compressedBytes: number; reason: string; packetIndex: number };
 
 export interface GnutellaTrackerOptions {
@@ -207,9 +207,11 @@ export class GnutellaTracker {
     const end = blockEnd(joined);
     if (end < 0) {
       if (joined.length > this.maxHeader) {
+        // The handshake signature matched (or the handshake is under way): a block that does not
+        // end is a protocol error, reported with its text's place in the stream.
         d.mode = 'ignore';
         if (conn.phase === 'detect') conn.phase = 'ignore';
-        else out.push({ kind: 'stream-error', flow, dir, reason: `handshake block longer than ${this.maxHeader} bytes`, packetIndex });
+        out.push({ kind: 'stream-error', flow, dir, reason: `handshake block longer than ${this.maxHeader} bytes (no empty line ends it)`, packetIndex, text: { offset: d.textStart, length: joined.length } });
         return;
       }
       d.text = joined;

@@ -137,6 +137,8 @@ interface TcpState {
   connect: HandshakeBlock | undefined;
   /** Tracked Gnutella: (offset, packet) of raw data while handshake text is expected. */
   rawSegs: [Array<[number, number]>, Array<[number, number]>];
+  /** Tracked Gnutella: stream offset from which a direction is not decoded (its handshake broke), counted as undecoded. */
+  brokenFrom: [number, number];
 }
 
 interface UdpConv { id: number; a: string; label: string }
@@ -269,6 +271,7 @@ export class MessageDissector {
       case 'raw': this.rawEvent(st, fe.dir, e, out); break;
       case 'tracked':
         if (e.kind === 'data' && st.rawSegs[fe.dir].length < 64) st.rawSegs[fe.dir].push([e.offset, e.packetIndex]);
+        if (e.kind === 'data') this.counters.undecodedBytes += Math.max(0, e.offset + e.bytes.length - Math.max(e.offset, st.brokenFrom[fe.dir]));
         break;
       case 'ignored':
         if (e.kind === 'data') this.counters.undecodedBytes += e.bytes.length;
@@ -283,7 +286,7 @@ export class MessageDissector {
     const st: TcpState = {
       flow, ends: [endpoint(flow.client.ip, flow.client.port), endpoint(flow.server.ip, flow.server.port)], mode: 'pending', label: 'unknown', link: undefined, forced: undefined, held: [], heldBytes: 0,
       prefix: [EMPTY, EMPTY], prefixDone: [false, false], ended: [false, false], streams: [undefined, undefined],
-      binaryBase: [0, 0], compressed: [false, false], connect: undefined, rawSegs: [[], []],
+      binaryBase: [0, 0], compressed: [false, false], connect: undefined, rawSegs: [[], []], brokenFrom: [Infinity, Infinity],
     };
     this.tcp.set(flow, st);
     const { explicit } = this.ports.lookup('tcp', flow.server.port, flow.client.port);
@@ -439,6 +442,18 @@ export class MessageDissector {
       case 'stream-error':
         if (/TLS/.test(g.reason)) { this.relabel(st, 'tls'); break; }
         if (st.label !== 'gnutella') break;
+        if (g.text) {
+          // Handshake text that breaks the handshake: the bytes seen so far, as a malformed handshake.
+          const first = st.rawSegs[g.dir].find(([off]) => off >= g.text!.offset)?.[1] ?? g.packetIndex;
+          out.push({
+            kind: 'malformed', transport: 'tcp', flow: st.flow.id, dir: g.dir, src: st.ends[g.dir], dst: st.ends[1 - g.dir]!, compressed: undefined,
+            timeNs: this.timeOf(g.packetIndex), frames: [Math.min(first, g.packetIndex) + 1, g.packetIndex + 1], offset: g.text.offset, size: g.text.length,
+            proto: HANDSHAKE.proto, error: 'limit', errorOffset: g.text.offset + g.text.length, path: '', reason: g.reason,
+          });
+          this.counters.undecodedBytes += g.text.length;
+          st.brokenFrom[g.dir] = g.text.offset + g.text.length;
+          break;
+        }
         this.trackedItems(st, g.dir, (s, items) => s.abandon(g.reason, g.packetIndex, items));
         this.flushTracked(st, g.dir, out);
         break;

@@ -192,3 +192,18 @@ describe('dissect: resynchronisation is iterative', () => {
     expect(covered).toBe(bytes.length);
   });
 });
+
+describe('dissect: a Gnutella handshake that never ends', () => {
+  it('is reported as a malformed handshake, not dropped silently', async () => {
+    const hs = te.encode('GNUTELLA CONNECT/0.6\r\nUser-Agent: x');
+    const frames = new TcpConversation(client, server);
+    const pcap = new CaptureBuilder().add(...frames.open(), ...frames.send(0, concat([hs, new Uint8Array(200_000).fill(0x41)]), 1460)).pcap();
+    const rs = await dissectBytes(pcap);
+    expect(messages(rs)).toEqual([]);
+    const bad = notOk(rs);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatchObject({ kind: 'malformed', proto: 'gnutella-handshake', error: 'limit', offset: 0, dir: 0 });
+    expect(bad[0]!.size).toBeGreaterThan(16 * 1024);
+    expect((bad[0] as { reason: string }).reason).toMatch(/handshake block longer than 16384 bytes/);
+  });
+});
