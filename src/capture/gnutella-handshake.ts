@@ -50,7 +50,8 @@ export type GnutellaEvent =
   /** Bytes are missing; a deflated direction cannot be decoded past this point. `offset` is where they start. */
   | { kind: 'stream-gap'; flow: TcpFlow; dir: 0 | 1; offset: number; length: number; fatal: boolean; packetIndex: number }
   /** This direction cannot be decoded any further (bad deflate data, TLS, header block too long, ...). */
-  | { kind: 'stream-error'; flow: TcpFlow; dir: 0 | 1; reason: string; packetIndex: number; text?: { offset: number; length: number } }
+  /** `text`: the handshake broke; its text seen so far (stream offset, length), and whether that is the peer's fault (else the capture's). */
+  | { kind: 'stream-error'; flow: TcpFlow; dir: 0 | 1; reason: string; packetIndex: number; text?: { offset: number; length: number; protocolError: boolean } }
   | { kind: 'stream-end'; flow: TcpFlow; dir: 0 | 1; decodedBytes: number; compressedBytes: number; reason: string; packetIndex: number };
 
 export interface GnutellaTrackerOptions {
@@ -163,7 +164,11 @@ export class GnutellaTracker {
         if (conn.phase === 'ignore' || d.mode === 'ignore') break;
         if (d.mode === 'header') {
           d.mode = 'ignore';
-          if (conn.phase !== 'detect') out.push({ kind: 'stream-error', flow, dir, reason: `handshake bytes missing at offset ${event.offset}`, packetIndex: event.packetIndex });
+          // Reported once the handshake is known to be one (some of its text seen, or under way).
+          if (d.text.length > 0 || conn.phase !== 'detect') {
+            const text = { offset: d.text.length ? d.textStart : event.offset, length: d.text.length, protocolError: false };
+            out.push({ kind: 'stream-error', flow, dir, reason: `handshake bytes missing at offset ${event.offset}; the rest of this direction is not decoded`, packetIndex: event.packetIndex, text });
+          }
           if (conn.phase === 'detect') conn.phase = 'ignore';
         } else {
           const fatal = d.inflater !== undefined;
@@ -211,7 +216,7 @@ export class GnutellaTracker {
         // end is a protocol error, reported with its text's place in the stream.
         d.mode = 'ignore';
         if (conn.phase === 'detect') conn.phase = 'ignore';
-        out.push({ kind: 'stream-error', flow, dir, reason: `handshake block longer than ${this.maxHeader} bytes (no empty line ends it)`, packetIndex, text: { offset: d.textStart, length: joined.length } });
+        out.push({ kind: 'stream-error', flow, dir, reason: `handshake block longer than ${this.maxHeader} bytes (no empty line ends it)`, packetIndex, text: { offset: d.textStart, length: joined.length, protocolError: true } });
         return;
       }
       d.text = joined;

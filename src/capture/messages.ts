@@ -443,15 +443,15 @@ export class MessageDissector {
         if (/TLS/.test(g.reason)) { this.relabel(st, 'tls'); break; }
         if (st.label !== 'gnutella') break;
         if (g.text) {
-          // Handshake text that breaks the handshake: the bytes seen so far, as a malformed handshake.
-          const first = st.rawSegs[g.dir].find(([off]) => off >= g.text!.offset)?.[1] ?? g.packetIndex;
-          out.push({
-            kind: 'malformed', transport: 'tcp', flow: st.flow.id, dir: g.dir, src: st.ends[g.dir], dst: st.ends[1 - g.dir]!, compressed: undefined,
-            timeNs: this.timeOf(g.packetIndex), frames: [Math.min(first, g.packetIndex) + 1, g.packetIndex + 1], offset: g.text.offset, size: g.text.length,
-            proto: HANDSHAKE.proto, error: 'limit', errorOffset: g.text.offset + g.text.length, path: '', reason: g.reason,
-          });
-          this.counters.undecodedBytes += g.text.length;
-          st.brokenFrom[g.dir] = g.text.offset + g.text.length;
+          // The handshake broke: its text seen so far is one record (malformed: too long; incomplete:
+          // bytes missing), and the rest of this direction counts as not decoded.
+          const t = g.text;
+          const first = st.rawSegs[g.dir].find(([off]) => off >= t.offset)?.[1] ?? g.packetIndex;
+          const base = { transport: 'tcp' as const, flow: st.flow.id, dir: g.dir, src: st.ends[g.dir], dst: st.ends[1 - g.dir]!, compressed: undefined, timeNs: this.timeOf(g.packetIndex), frames: [Math.min(first, g.packetIndex) + 1, g.packetIndex + 1] as [number, number], offset: t.offset, size: t.length, proto: HANDSHAKE.proto };
+          if (t.protocolError) out.push({ kind: 'malformed', ...base, error: 'limit', errorOffset: t.offset + t.length, path: '', reason: g.reason });
+          else out.push({ kind: 'incomplete', ...base, reason: g.reason });
+          this.counters.undecodedBytes += t.length;
+          st.brokenFrom[g.dir] = t.offset + t.length;
           break;
         }
         this.trackedItems(st, g.dir, (s, items) => s.abandon(g.reason, g.packetIndex, items));

@@ -207,3 +207,19 @@ describe('dissect: a Gnutella handshake that never ends', () => {
     expect((bad[0] as { reason: string }).reason).toMatch(/handshake block longer than 16384 bytes/);
   });
 });
+
+describe('dissect: bytes missing inside a Gnutella handshake', () => {
+  it('the handshake text seen is one incomplete record; nothing after the gap is guessed', async () => {
+    const c = new TcpConversation(client, server);
+    const open = c.open();
+    const hs = te.encode('GNUTELLA CONNECT/0.6\r\nUser-Agent: abcdefghijklmnopqrstuvwxyz\r\n\r\n');
+    const segs = c.send(0, concat([hs, ...gnutella.slice(0, 5)]), 20);
+    segs.splice(1, 1); // bytes 20..40 of the CONNECT block are lost
+    const rs = await dissectBytes(new CaptureBuilder().add(...open, ...segs, ...c.send(1, te.encode('GNUTELLA/0.6 200 OK\r\n\r\n'))).pcap());
+    const dir0 = rs.filter((r) => r.kind !== 'problem' && r.dir === 0);
+    expect(messages(dir0)).toEqual([]);
+    expect(dir0).toHaveLength(1);
+    expect(dir0[0]).toMatchObject({ kind: 'incomplete', proto: 'gnutella-handshake', offset: 0, size: 20 });
+    expect((dir0[0] as { reason: string }).reason).toMatch(/handshake bytes missing at offset 20/);
+  });
+});
