@@ -190,7 +190,7 @@ export class PortMap {
  * little-endian header with ~100 known types matches too much other traffic (DNS, DHCP,
  * BitTorrent were taken for Napster on the real capture); use its ports or `--map`.
  */
-export const HEURISTIC_LINKS: readonly string[] = ['gossip', 'gnutella'];
+export const HEURISTIC_LINKS: readonly string[] = ['gossip', 'gnutella', 'p2pdi'];
 
 export type Probe = { verdict: 'yes'; size: number; outcome: FrameOutcome & { ok: true } } | { verdict: 'no' } | { verdict: 'more' };
 
@@ -200,7 +200,7 @@ export type Probe = { verdict: 'yes'; size: number; outcome: FrameOutcome & { ok
  */
 export function probe(l: LinkCodec, b: Uint8Array, p: number, end: number, final: boolean): Probe {
   const f = l.frame;
-  if (!f) return { verdict: 'no' };
+  if (!f) return l.name === 'p2pdi' ? probeP2pdi(l, b, p, end, final) : { verdict: 'no' };
   if (end - p < f.headerSize) return final ? { verdict: 'no' } : { verdict: 'more' };
   const n = f.frameLength(b, p);
   if (!Number.isInteger(n) || n < f.headerSize || n > l.maxMessageSize) return { verdict: 'no' };
@@ -208,6 +208,35 @@ export function probe(l: LinkCodec, b: Uint8Array, p: number, end: number, final
   const o = l.decodeFrame(b.subarray(p, p + n));
   if (!o.ok || !l.typical(o.proto, o.value)) return { verdict: 'no' };
   return { verdict: 'yes', size: n, outcome: o };
+}
+
+const P2PDI_COMMANDS = ['Register', 'Leave', 'PQuery', 'KeepAlive', 'RFCQuery', 'GetRFC', '100', '200', '201', '300'];
+const P2PDI_VERSION = 'P2P-DI/1.0 ';
+
+/**
+ * P2P-DI, a text protocol, is recognised by its header line: a command or status, then
+ * `P2P-DI/1.0` (the spec's `valid` rules make that exact), and the whole message must decode.
+ * `more` only while the bytes can still become such a line, so other traffic is not held.
+ */
+function probeP2pdi(l: LinkCodec, b: Uint8Array, p: number, end: number, final: boolean): Probe {
+  const n = Math.min(end - p, 32);
+  let head = '';
+  for (let i = 0; i < n; i++) head += String.fromCharCode(b[p + i]!);
+  const sp = head.indexOf(' ');
+  const word = sp < 0 ? head : head.slice(0, sp);
+  const after = head.slice(sp + 1);
+  const plausible = sp < 0
+    ? P2PDI_COMMANDS.some((c) => c.startsWith(word))
+    : P2PDI_COMMANDS.includes(word) && (P2PDI_VERSION.startsWith(after) || after.startsWith(P2PDI_VERSION));
+  if (!plausible) return { verdict: 'no' };
+  try {
+    const { value, size } = l.decodeText(b.subarray(p, end), 0);
+    return { verdict: 'yes', size, outcome: { ok: true, proto: l.protos[0]!, value } };
+  } catch (e) {
+    if (!(e instanceof PeerwireError)) throw e;
+    const waiting = e instanceof DecodeError && (e.code === 'eof' || e.code === 'term');
+    return waiting && !final && end - p < l.maxMessageSize ? { verdict: 'more' } : { verdict: 'no' };
+  }
 }
 
 /**
@@ -222,7 +251,7 @@ export function detect(b: Uint8Array, final: boolean, o: { datagram?: boolean; c
     if (!l) continue;
     const r = probe(l, b, 0, b.length, final);
     if (r.verdict === 'yes') {
-      if (o.datagram ? r.size !== b.length : final && r.size !== b.length && !isStreamTail(l, b, r.size)) continue;
+      if (o.datagram ? r.size !== b.length : final && r.size !== b.length && l.frame !== null && !isStreamTail(l, b, r.size)) continue;
       return { link: pickNarrow(l, r.outcome.proto) };
     }
     if (r.verdict === 'more') more = true;

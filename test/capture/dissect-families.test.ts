@@ -171,3 +171,20 @@ describe('dissect: protocol families', () => {
     expect(messages(none).filter((r) => r.flow === 0)).toEqual([]);
   });
 });
+
+describe('dissect: P2P-DI found by content', () => {
+  it('a P2P-DI exchange on an unmapped port is recognised by its header line; other text is not', async () => {
+    const msg = (head: string, json: string) => te.encode(`${head}\n${json}\n`);
+    const req = [msg('Register P2P-DI/1.0 peer-a Linux', '{"port":7734}'), msg('PQuery P2P-DI/1.0 peer-a Linux', '{}')];
+    const res = [msg('201 P2P-DI/1.0 rs Linux', '{"cookie":1}'), msg('200 P2P-DI/1.0 rs Linux', '{"peers":[]}')];
+    const b = new CaptureBuilder()
+      .add(...conversation(cli, { ip: '10.0.0.2', port: 65400 }, [[0, req[0]!, 7], [1, res[0]!, 7], [0, req[1]!, 7], [1, res[1]!, 7]]))
+      .add(...conversation({ ip: '10.0.0.3', port: 40001 }, { ip: '10.0.0.2', port: 80 }, [[0, te.encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n')], [1, te.encode('HTTP/1.1 200 OK\r\n\r\n')]]));
+    const rs = await dissectBytes(b.pcap());
+    expect(notOk(rs)).toEqual([]);
+    const ms = messages(rs);
+    expectStream(ms.filter((r) => r.flow === 0 && r.dir === 0), 'p2pdi', req);
+    expectStream(ms.filter((r) => r.flow === 0 && r.dir === 1), 'p2pdi', res);
+    expect(ms.filter((r) => r.flow === 1)).toEqual([]);
+  });
+});

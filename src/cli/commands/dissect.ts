@@ -41,8 +41,9 @@ options:
 
 Default port map: tcp 7001 gossip-api, tcp 6001 gossip-p2p, udp 6001 gossip-overlay, tcp/udp 6346
 gnutella, tcp 8888/7777 napster. Other ports: a stream starting with a Gnutella handshake line is
-Gnutella; a gossip header with a known type and a sane size, or a Gnutella descriptor header, is
-recognised by content. G2 and TLS links are recognised and not decoded.
+Gnutella; a gossip header with a known type and a sane size, a Gnutella descriptor header, or a
+P2P-DI header line (Command P2P-DI/1.0 ...) is recognised by content; the seed gossip needs --map.
+G2 and TLS links are recognised and not decoded.
 
 Exit status: 0 all decoded; 1 malformed messages (kind "malformed") were found or the capture file
 is corrupt after its start; 2 bad usage, unreadable file or not a capture.`;
