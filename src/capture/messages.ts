@@ -139,6 +139,8 @@ interface TcpState {
   rawSegs: [Array<[number, number]>, Array<[number, number]>];
   /** Tracked Gnutella: stream offset from which a direction is not decoded (its handshake broke), counted as undecoded. */
   brokenFrom: [number, number];
+  /** Tracked Gnutella: stream offset after the last raw data seen per direction. */
+  rawEnd: [number, number];
 }
 
 interface UdpConv { id: number; a: string; label: string }
@@ -271,7 +273,10 @@ export class MessageDissector {
       case 'raw': this.rawEvent(st, fe.dir, e, out); break;
       case 'tracked':
         if (e.kind === 'data' && st.rawSegs[fe.dir].length < 64) st.rawSegs[fe.dir].push([e.offset, e.packetIndex]);
-        if (e.kind === 'data') this.counters.undecodedBytes += Math.max(0, e.offset + e.bytes.length - Math.max(e.offset, st.brokenFrom[fe.dir]));
+        if (e.kind === 'data') {
+          this.counters.undecodedBytes += Math.max(0, e.offset + e.bytes.length - Math.max(e.offset, st.brokenFrom[fe.dir]));
+          st.rawEnd[fe.dir] = Math.max(st.rawEnd[fe.dir], e.offset + e.bytes.length);
+        }
         break;
       case 'ignored':
         if (e.kind === 'data') this.counters.undecodedBytes += e.bytes.length;
@@ -286,7 +291,7 @@ export class MessageDissector {
     const st: TcpState = {
       flow, ends: [endpoint(flow.client.ip, flow.client.port), endpoint(flow.server.ip, flow.server.port)], mode: 'pending', label: 'unknown', link: undefined, forced: undefined, held: [], heldBytes: 0,
       prefix: [EMPTY, EMPTY], prefixDone: [false, false], ended: [false, false], streams: [undefined, undefined],
-      binaryBase: [0, 0], compressed: [false, false], connect: undefined, rawSegs: [[], []], brokenFrom: [Infinity, Infinity],
+      binaryBase: [0, 0], compressed: [false, false], connect: undefined, rawSegs: [[], []], brokenFrom: [Infinity, Infinity], rawEnd: [0, 0],
     };
     this.tcp.set(flow, st);
     const { explicit } = this.ports.lookup('tcp', flow.server.port, flow.client.port);
@@ -425,7 +430,7 @@ export class MessageDissector {
         if (g.outcome.protocol === 'g2') this.relabel(st, 'g2');
         break;
       case 'stream': {
-        if (st.label !== 'gnutella') break;
+        if (st.label !== 'gnutella') { this.counters.undecodedBytes += g.bytes.length; break; } // G2: recognised, not decoded
         st.compressed[g.dir] = g.compressed;
         this.trackedItems(st, g.dir, (s, items) => s.data(g.offset, g.bytes, g.packetIndex, items));
         this.flushTracked(st, g.dir, out);
@@ -440,7 +445,13 @@ export class MessageDissector {
         this.flushTracked(st, g.dir, out);
         break;
       case 'stream-error':
-        if (/TLS/.test(g.reason)) { this.relabel(st, 'tls'); break; }
+        if (/TLS/.test(g.reason)) {
+          // Recognised, not decoded: from where the binary stream starts, every byte counts as not decoded.
+          this.relabel(st, 'tls');
+          this.counters.undecodedBytes += Math.max(0, st.rawEnd[g.dir] - st.binaryBase[g.dir]);
+          st.brokenFrom[g.dir] = Math.max(st.binaryBase[g.dir], st.rawEnd[g.dir]);
+          break;
+        }
         if (st.label !== 'gnutella') break;
         if (g.text) {
           // The handshake broke: its text seen so far is one record (malformed: too long; incomplete:
