@@ -6,7 +6,8 @@
 import { describe, it, expect } from 'vitest';
 import { deflateSync, constants } from 'node:zlib';
 import { protocols } from '../../src/codecs/index.gen.ts';
-import type { DissectRecord, MessageRecord } from '../../src/capture/messages.ts';
+import { MessageDissector, type DissectRecord, type MessageRecord } from '../../src/capture/messages.ts';
+import { readCaptureBytes } from '../../src/capture/capture-reader.ts';
 import { MessageStream, type StreamItem } from '../../src/capture/message-stream.ts';
 import { link } from '../../src/capture/link-codecs.ts';
 import { TcpConversation } from '../../src/capture/pcap-writer.ts';
@@ -221,5 +222,36 @@ describe('dissect: bytes missing inside a Gnutella handshake', () => {
     expect(dir0).toHaveLength(1);
     expect(dir0[0]).toMatchObject({ kind: 'incomplete', proto: 'gnutella-handshake', offset: 0, size: 20 });
     expect((dir0[0] as { reason: string }).reason).toMatch(/handshake bytes missing at offset 20/);
+  });
+});
+
+describe('dissect: links recognised and not decoded are counted as such', () => {
+  const run = async (headers: string, payload: Uint8Array) => {
+    const c = new TcpConversation(client, server);
+    const frames = [
+      ...c.open(),
+      ...c.send(0, te.encode(`GNUTELLA CONNECT/0.6\r\n${headers}\r\n`)),
+      ...c.send(1, te.encode(`GNUTELLA/0.6 200 OK\r\n${headers}\r\n`)),
+      ...c.send(0, te.encode('GNUTELLA/0.6 200 OK\r\n\r\n')),
+      ...c.send(0, payload, 100),
+    ];
+    const d = new MessageDissector();
+    for (const ev of readCaptureBytes(new CaptureBuilder().add(...frames).pcap())) await d.push(ev);
+    await d.finish();
+    return d.counters;
+  };
+
+  it('G2 after a Gnutella handshake: its bytes count as not decoded', async () => {
+    const g2 = await run('Accept: application/x-gnutella2\r\nContent-Type: application/x-gnutella2\r\n', new Uint8Array(1000).fill(0x42));
+    expect(g2.flowsByLabel['tcp g2']).toBe(1);
+    expect(g2.undecodedBytes).toBe(1000);
+  });
+
+  it('TLS after a Gnutella handshake: its bytes count as not decoded', async () => {
+    const tls = new Uint8Array(600).fill(0x17);
+    tls.set([0x16, 0x03, 0x01], 0);
+    const t = await run('Upgrade: TLS/1.0\r\n', tls);
+    expect(t.flowsByLabel['tcp tls']).toBe(1);
+    expect(t.undecodedBytes).toBe(600);
   });
 });
