@@ -40,24 +40,26 @@ describe('pcap round trip', () => {
   }
 });
 
+/** Two sections (both byte orders), three interfaces, EPB, SPB and an unknown block. */
+function pcapngFile(): Uint8Array {
+  const w = new PcapngWriter({ littleEndian: true, userAppl: 'peerwire test' });
+  const a = w.addInterface({ linkType: LINKTYPE_ETHERNET, name: 'eth0' });
+  const b = w.addInterface({ linkType: LINKTYPE_RAW, nanosecond: false, snapLen: 64 });
+  w.packet({ interfaceId: a, timestampNs: 1_000_000_000_000_000_123n, data: pkt(61, 0xa), comment: 'first' });
+  w.packet({ interfaceId: b, timestampNs: 2_000_000_000_000_001_999n, data: pkt(80, 0xb), flags: 1 });
+  w.block(0x40000bad, Uint8Array.of(1, 2, 3, 4, 5)); // unknown (custom) block: skipped
+  w.simplePacket(pkt(13, 0xc));
+  w.section({ littleEndian: false }); // second section, other byte order, interfaces restart
+  const c = w.addInterface({ linkType: LINKTYPE_RAW, snapLen: 5 });
+  w.packet({ interfaceId: c, timestampNs: 3n, data: pkt(3, 0xd) });
+  w.simplePacket(pkt(9, 0xe)); // cut to the snap length 5: SPB length = min(original, snap length)
+  return w.toBytes();
+}
+
 describe('pcapng round trip', () => {
-  function build(): Uint8Array {
-    const w = new PcapngWriter({ littleEndian: true, userAppl: 'peerwire test' });
-    const a = w.addInterface({ linkType: LINKTYPE_ETHERNET, name: 'eth0' });
-    const b = w.addInterface({ linkType: LINKTYPE_RAW, nanosecond: false, snapLen: 64 });
-    w.packet({ interfaceId: a, timestampNs: 1_000_000_000_000_000_123n, data: pkt(61, 0xa), comment: 'first' });
-    w.packet({ interfaceId: b, timestampNs: 2_000_000_000_000_001_999n, data: pkt(80, 0xb), flags: 1 });
-    w.block(0x40000bad, Uint8Array.of(1, 2, 3, 4, 5)); // unknown (custom) block: skipped
-    w.simplePacket(pkt(13, 0xc));
-    w.section({ littleEndian: false }); // second section, other byte order, interfaces restart
-    const c = w.addInterface({ linkType: LINKTYPE_RAW, snapLen: 5 });
-    w.packet({ interfaceId: c, timestampNs: 3n, data: pkt(3, 0xd) });
-    w.simplePacket(pkt(9, 0xe)); // cut to the snap length 5: SPB length = min(original, snap length)
-    return w.toBytes();
-  }
 
   it('reads two sections, two interfaces, EPB, SPB and skips unknown blocks', () => {
-    const bytes = build();
+    const bytes = pcapngFile();
     const evs = readCaptureBytes(bytes);
     expect(evs.filter((e) => e.kind === 'section').map((e) => (e as { littleEndian: boolean }).littleEndian)).toEqual([true, false]);
     expect(evs.filter((e) => e.kind === 'interface')).toMatchObject([
@@ -82,7 +84,7 @@ describe('pcapng round trip', () => {
   });
 
   it('reports a bad block length with its offset and stops', () => {
-    const bytes = build();
+    const bytes = pcapngFile();
     const evs0 = readCaptureBytes(bytes);
     const second = evs0.filter((e) => e.kind === 'interface')[1]!.offset;
     const bad = bytes.slice();
@@ -131,5 +133,44 @@ describe('damaged files', () => {
         expect(Array.isArray(evs)).toBe(true);
       }
     }
+  });
+});
+
+describe('capture reader properties', () => {
+  const pcap = (() => {
+    const w = new PcapWriter({ nanosecond: true });
+    for (let i = 0; i < 12; i++) w.packet({ timestampNs: BigInt(i) * 1000n, data: pkt(20 + i * 7, i) });
+    return w.toBytes();
+  })();
+  const files = [pcapngFile(), pcap];
+
+  it('events do not depend on chunk boundaries; a file cut anywhere yields exactly the packets before the cut', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...files), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 20 }), fc.nat(), (bytes, sizes, cutAt) => {
+        const whole = readCaptureBytes(bytes);
+        // Arbitrary chunk sizes (cycled) give the same events.
+        const p = new CaptureParser();
+        const got: CaptureEvent[] = [];
+        for (let o = 0, k = 0; o < bytes.length; k++) {
+          const n = sizes[k % sizes.length]!;
+          got.push(...p.push(bytes.subarray(o, o + n)));
+          o += n;
+        }
+        got.push(...p.finish());
+        expect(got).toEqual(whole);
+        // Cut anywhere: the packets whose records lie before the cut, no more and no fewer.
+        const cut = cutAt % (bytes.length + 1);
+        const before = packets(readCaptureBytes(bytes.subarray(0, cut)));
+        expect(before).toEqual(packets(whole).slice(0, before.length));
+        const next = packets(whole)[before.length];
+        if (next) {
+          // The first packet left out really was cut: its record ends after the cut (where the
+          // next block starts, or at the end of the file).
+          const later = whole.map((e) => (e as { offset?: number }).offset).filter((o): o is number => typeof o === 'number' && o > next.offset);
+          expect(Math.min(bytes.length, ...later)).toBeGreaterThan(cut);
+        }
+      }),
+      { numRuns: Number(process.env.READER_RUNS ?? 300) },
+    );
   });
 });
