@@ -210,8 +210,10 @@ export function probe(l: LinkCodec, b: Uint8Array, p: number, end: number, final
   return { verdict: 'yes', size: n, outcome: o };
 }
 
-const P2PDI_COMMANDS = ['Register', 'Leave', 'PQuery', 'KeepAlive', 'RFCQuery', 'GetRFC', '100', '200', '201', '300'];
-const P2PDI_VERSION = 'P2P-DI/1.0 ';
+// The header line's first two fields and what the spec allows in them (its `valid` rules).
+const p2pdiField = (id: string) => proto('p2pdi').codec.info.fields.find((f) => f.id === id)!.valid!;
+const P2PDI_COMMANDS = (p2pdiField('command').anyOf ?? []).map(String);
+const P2PDI_VERSION = `${String(p2pdiField('version').eq)} `;
 
 /**
  * P2P-DI, a text protocol, is recognised by its header line: a command or status, then
