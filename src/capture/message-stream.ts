@@ -265,9 +265,9 @@ export class MessageStream {
     const offset = this.readerBase + fr.offset;
     const size = fr.bytes.length;
     this.sinceResync++;
+    this.span(offset, size);
+    const firstPacket = this.lo, lastPacket = this.hi;
     if (fr.ok) {
-      this.span(offset, size);
-      const firstPacket = this.lo, lastPacket = this.hi;
       if (this.link.frame) {
         const o = fr.value as FrameOutcome;
         if (o.ok) out.push({ kind: 'message', proto: o.proto, value: o.value, offset, size, firstPacket, lastPacket });
@@ -280,8 +280,7 @@ export class MessageStream {
         if (need === 0 || need > MAX_TAIL) out.push({ kind: 'message', proto: this.link.protos[0]!, value: fr.value, offset, size, firstPacket, lastPacket });
       }
     } else {
-      const lp = this.frames(offset, size);
-      out.push(malformed(this.link.protos[0], fr.error, offset, size, lp));
+      out.push(malformed(this.link.protos[0], fr.error, offset, size, { firstPacket, lastPacket }));
     }
   }
 

@@ -31,20 +31,18 @@ export class LineWriter {
 
   /** Buffers a line; returns a promise only when it had to flush and the target applies backpressure. */
   line(s: string): Promise<void> | undefined {
+    let wait: Promise<void> | undefined;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
     if (this.n + s.length * 3 + 1 > SIZE) {
-      const wait = this.flush();
+      wait = this.flush();
       if (s.length * 3 + 1 > SIZE) {
         const big = Buffer.from(s + '\n', 'utf8');
         return wait ? wait.then(() => this.out(big, big.length)) : this.out(big, big.length);
       }
-      this.n += this.buf.write(s, this.n, 'utf8');
-      this.buf[this.n++] = 10;
-      return wait;
     }
     this.n += this.buf.write(s, this.n, 'utf8');
     this.buf[this.n++] = 10;
-    return undefined;
+    return wait;
   }
 
   /** Writes out what is buffered. */
