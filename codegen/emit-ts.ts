@@ -319,7 +319,7 @@ export class TsEmitter {
       'Input', 'inputFor', 'dataView', 'DecodeError', 'EncodeError', 'within', 'eofInRun', 'eof', 'sizeOut', 'countOut', 'badValue', 'noTerminator',
       'noProgress', 'findByte', 'checkUint', 'checkSint', 'checkBigUint', 'checkBigSint', 'requireBytes', 'requireValue', 'requireArray',
       'idiv', 'imod', 'bytesEqual', 'bytesCompare', 'decodeText', 'encodeText', 'writeText', 'textLength', 'toHex', 'jsonObject', 'jsonInt', 'jsonBig',
-      'jsonBytes', 'jsonStr', 'jsonBool', 'listItem', 'listItemAt', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'jsonScalarText', 'jsonLabelText', 'jsonNumberText', 'pickByShape', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
+      'jsonBytes', 'jsonStr', 'jsonBool', 'listItem', 'listItemAt', 'jsonArray', 'jsonUnknownKeys', 'jsonScalar', 'JsonWriter', 'jsonText', 'pickByShape', 'rootOf', 'runProcess', 'unProcess', 'padTo', 'stripRight',
     ];
     L.line(`import { ${runtimeNames.join(', ')} } from '${relImport(out, RUNTIME)}';`);
     L.line(`import type { Codec, Decoded, TypeInfo, FieldInfo, ProtocolInfo } from '${relImport(out, RUNTIME)}';`);
@@ -334,7 +334,7 @@ export class TsEmitter {
             const mod = relImport(out, outPathFor(target.file));
             const n = this.typeName(ref);
             const set = external.get(mod) ?? new Set();
-            for (const fn of [`read${n}`, `write${n}`, `len${n}`, `toJson${n}`, `toJsonText${n}`, `fromJson${n}`, `${n}Info`]) set.add(fn);
+            for (const fn of [`read${n}`, `write${n}`, `len${n}`, `toJson${n}`, `writeJson${n}`, `fromJson${n}`, `${n}Info`]) set.add(fn);
             external.set(mod, set);
           }
         }
@@ -405,7 +405,7 @@ export class TsEmitter {
     this.emitLen(L, t);
     this.emitWrite(L, t);
     this.emitToJson(L, t);
-    this.emitToJsonText(L, t);
+    this.emitWriteJson(L, t);
     this.emitFromJson(L, t);
     this.emitInfo(L, t);
     if (this.standalone(t)) this.emitPublic(L, t);
@@ -1250,7 +1250,7 @@ export class TsEmitter {
       let expr = a.repeat.kind !== 'none' ? `v.${a.name}.map((e: any, k: number) => ${conv('e', 'k')})` : conv(`v.${a.name}`);
       if (a.cond) expr = `v.${a.name} === undefined ? undefined : ${expr}`;
       L.line(`j.${a.name} = ${expr};`);
-      // An absent optional field has no label either (toJsonText leaves both out too).
+      // An absent optional field has no label either (writeJson leaves both out too).
       if (a.enumKey) L.line(`${a.cond ? `if (v.${a.name} !== undefined) ` : ''}j.${a.name}Name = ${this.enumLabels(a.enumKey)}[v.${a.name} as number] ?? null;`);
     }
     for (const i of t.instances) {
@@ -1278,65 +1278,102 @@ export class TsEmitter {
   }
 
   /**
-   * The JSON text of a decoded value, equal to JSON.stringify(toJson(v)) but written straight
-   * from the value: no intermediate objects (the dissector's --json path). Keys are field names
-   * (identifiers, never escaped); an absent optional field is left out, as JSON.stringify does.
+   * Writes the JSON text of a decoded value into a JsonWriter, equal to JSON.stringify(toJson(v))
+   * but straight from the value into bytes: no intermediate objects or strings (the dissector's
+   * --json path). Keys are field names (identifiers, never escaped); an absent optional field is
+   * left out, as JSON.stringify does. Consecutive constant text is written in one call.
    */
-  private emitToJsonText(L: Lines, t: TypeIR): void {
+  private emitWriteJson(L: Lines, t: TypeIR): void {
     const N = this.typeName(t.key);
-    L.line(`/** JSON text of a decoded ${t.id}: JSON.stringify(toJson${N}(v)) without building the object. */`);
-    L.open(`export function toJsonText${N}(v: ${N}, parent?: any${this.paramList(t).replace(/: ([^,]+)/g, '?: $1')}): string {`);
+    L.line(`/** Writes the JSON text of a decoded ${t.id} (JSON.stringify(toJson${N}(v))) into \`w\`. */`);
+    L.open(`export function writeJson${N}(v: ${N}, w: JsonWriter, parent?: any${this.paramList(t).replace(/: ([^,]+)/g, '?: $1')}): void {`);
     const s = this.valueScope(t, 'v');
+    let text = '';
+    const lit = (x: string) => (text += x);
+    const code = (line: string) => {
+      if (text) L.line(`w.ascii('${text.replace(/[\\']/g, '\\$&')}');`);
+      text = '';
+      if (!line) return;
+      if (line.startsWith('}')) L.close(line);
+      else if (line.endsWith('{')) L.open(line);
+      else L.line(line);
+    };
     // Whether a key is surely written before the next one (decides the comma at compile time where it can).
     let state = 'none' as 'none' | 'some' | 'maybe';
-    const keyText = (name: string) => (state === 'some' ? `',"${name}":'` : state === 'none' ? `'"${name}":'` : `(s.length > 1 ? ',' : '') + '"${name}":'`);
-    L.line(`let s = '{';`);
+    const key = (name: string) => {
+      if (state === 'maybe') code('w.comma();');
+      lit(`${state === 'some' ? ',' : ''}"${name}":`);
+    };
+    lit('{');
     for (const [k, a] of t.seq.entries()) {
       const ctx = this.childNeedsParent(a.type) ? this.ctxLiteral(t, k, (x) => `v.${x.name}`) : 'undefined';
       const before = state;
-      if (a.cond) L.open(`if (v.${a.name} !== undefined) {`);
+      if (a.cond) code(`if (v.${a.name} !== undefined) {`);
+      key(a.name);
       if (a.repeat.kind !== 'none') {
-        L.line(`s += ${keyText(a.name)} + '[';`);
-        L.line(`for (let k = 0; k < v.${a.name}.length; k++) s += (k === 0 ? '' : ',') + ${this.jsonTextOf(t, a, `v.${a.name}[k]`, ctx, { ...s, index: 'k' })};`);
-        L.line(`s += ']';`);
+        lit('[');
+        code(`for (let k = 0; k < v.${a.name}.length; k++) {`);
+        code(`if (k !== 0) w.byte(44);`);
+        this.jsonWriteOf(t, a, `v.${a.name}[k]!`, ctx, { ...s, index: 'k' }, code);
+        code('}');
+        lit(']');
       } else {
-        L.line(`s += ${keyText(a.name)} + ${this.jsonTextOf(t, a, `v.${a.name}`, ctx, s)};`);
+        this.jsonWriteOf(t, a, `v.${a.name}`, ctx, s, code);
       }
       state = 'some';
-      if (a.enumKey) L.line(`s += ',"${a.name}Name":' + jsonLabelText(${this.enumLabels(a.enumKey)}[v.${a.name} as number]);`);
+      if (a.enumKey) {
+        lit(`,"${a.name}Name":`);
+        code(`w.label(${this.enumLabels(a.enumKey)}[v.${a.name} as number]);`);
+      }
       if (a.cond) {
-        L.close();
+        code('}');
         state = before === 'some' ? 'some' : 'maybe';
       }
     }
     // Instances and optional fields may be undefined: left out, like JSON.stringify does.
     for (const i of t.instances) {
-      L.open(`{`);
-      L.line(`const x = jsonScalarText(v.${i.name});`);
-      L.line(`if (x !== undefined) s += ${keyText(i.name)} + x${i.enumKey ? ` + ',"${i.name}Name":' + jsonLabelText(${this.enumLabels(i.enumKey)}[v.${i.name} as number])` : ''};`);
-      L.close();
+      code(`if (v.${i.name} !== undefined) {`);
+      key(i.name);
+      code(`w.scalar(v.${i.name});`);
+      if (i.enumKey) {
+        lit(`,"${i.name}Name":`);
+        code(`w.label(${this.enumLabels(i.enumKey)}[v.${i.name} as number]);`);
+      }
+      code('}');
       if (state === 'none') state = 'maybe';
     }
-    L.line(`return s + '}';`);
+    lit('}');
+    code('');
     L.close();
     L.line();
   }
 
-  private jsonTextOf(t: TypeIR, a: Attr, x: string, ctx: string, s: Scope): string {
+  /** Statements writing one field value `x` (an element when repeated). */
+  private jsonWriteOf(t: TypeIR, a: Attr, x: string, ctx: string, s: Scope, code: (line: string) => void): void {
     const d = a.type;
-    const hex = (y: string) => `'"' + toHex(${y}) + '"'`;
-    if (a.contents || d.kind === 'bytes') return hex(x);
-    if (d.kind === 'int' && d.width === 8) return `'"' + ${x} + '"'`;
-    if (d.kind === 'float') return `jsonNumberText(${x})`;
-    if (d.kind === 'int' || d.kind === 'bits') return `('' + ${x})`;
-    if (d.kind === 'str') return `JSON.stringify(${x})`;
-    const userText = (ref: string, args: Expr[]) => `toJsonText${this.typeName(ref)}(${x} as any, ${ctx}${args.map((e) => `, ${this.tx(e, s, t, a)}`).join('')})`;
-    if (d.kind === 'user') return userText(d.ref.key, d.args);
-    if (exprUsesIo(d.on)) return this.byShape(t, a, d, x, userText, hex(`${x} as unknown as Uint8Array`), `${x} instanceof Uint8Array`);
+    if (a.contents || d.kind === 'bytes') return code(`w.hex(${x});`);
+    if (d.kind === 'int' && d.width === 8) return code(`w.big(${x});`);
+    if (d.kind === 'float') return code(`w.num(${x});`);
+    if (d.kind === 'bits' && d.width === 1) return code(`w.bool(${x});`);
+    if (d.kind === 'int' || d.kind === 'bits') return code(`w.int(${x});`);
+    if (d.kind === 'str') return code(`w.str(${x});`);
+    const user = (ref: string, args: Expr[]) => `writeJson${this.typeName(ref)}(${x} as any, w, ${ctx}${args.map((e) => `, ${this.tx(e, s, t, a)}`).join('')});`;
+    if (d.kind === 'user') return code(user(d.ref.key, d.args));
+    const raw = `w.hex(${x} as unknown as Uint8Array);`;
+    const users = [...d.cases.map((c) => c.type), ...(d.fallback ? [d.fallback] : [])].filter((c): c is Extract<DataType, { kind: 'user' }> => c.kind === 'user');
+    if (exprUsesIo(d.on)) {
+      // Outside a decode the stream is gone: the case is picked by the value's field names.
+      if (users.some((u) => u.args.length)) this.fail(t, a, new Error('a switch on _io with parameterised case types is not supported'));
+      code(`if (${x} instanceof Uint8Array) w.hex(${x});`);
+      code(`else switch (pickByShape(${x}, [${users.map((u) => `${this.typeName(u.ref.key)}Info`).join(', ')}])) {`);
+      users.forEach((u, k) => code(`case ${k}: ${user(u.ref.key, [])} break;`));
+      code(`default: ${raw}`);
+      return code('}');
+    }
     const on = this.tx(d.on, s, t, a);
-    const cases = d.cases.filter((c) => c.type.kind === 'user').map((c) => `${on} === ${this.tx(c.match, s, t, a)} ? ${userText((c.type as { ref: { key: string } }).ref.key, (c.type as { args: Expr[] }).args)} : `);
-    const fb = d.fallback?.kind === 'user' ? userText(d.fallback.ref.key, d.fallback.args) : hex(`${x} as unknown as Uint8Array`);
-    return `(${x} instanceof Uint8Array ? ${hex(x)} : ${cases.join('')}${fb})`;
+    code(`if (${x} instanceof Uint8Array) w.hex(${x});`);
+    for (const c of d.cases) if (c.type.kind === 'user') code(`else if (${on} === ${this.tx(c.match, s, t, a)}) ${user(c.type.ref.key, c.type.args)}`);
+    code(`else ${d.fallback?.kind === 'user' ? user(d.fallback.ref.key, d.fallback.args) : raw}`);
   }
 
   private emitFromJson(L: Lines, t: TypeIR): void {
@@ -1467,7 +1504,8 @@ export class TsEmitter {
       L.line(`decode: (bytes: Uint8Array, offset?: number) => decode${N}(bytes, offset),`);
       L.line(`encode: (value: unknown) => encode${N}(value as ${N}Init),`);
       L.line(`toJson: (value: unknown) => toJson${N}(value as ${N}),`);
-      L.line(`toJsonText: (value: unknown) => toJsonText${N}(value as ${N}),`);
+      L.line(`toJsonText: (value: unknown) => jsonText(writeJson${N}, value as ${N}),`);
+      L.line(`writeJson: (value: unknown, w: JsonWriter) => writeJson${N}(value as ${N}, w),`);
       L.line(`fromJson: (json: unknown) => fromJson${N}(json),`);
     }
     L.close('};');
@@ -1511,7 +1549,8 @@ export class TsEmitter {
     L.line(`encodeInto: encode${N}Into,`);
     L.line(`encodedLength: encodedLength${N},`);
     L.line(`toJson: (v) => toJson${N}(v),`);
-    L.line(`toJsonText: (v) => toJsonText${N}(v),`);
+    L.line(`toJsonText: (v) => jsonText(writeJson${N}, v),`);
+    L.line(`writeJson: (v, w) => writeJson${N}(v, w),`);
     L.line(`fromJson: (j) => fromJson${N}(j),`);
     L.close('};');
     L.line();

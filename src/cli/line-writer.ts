@@ -1,10 +1,12 @@
 /**
  * Buffered line output for commands that print millions of lines (dissect --json): lines are
- * encoded straight into a 1 MiB byte buffer (no joined strings), which goes out in one write.
+ * written straight into a byte buffer (a JsonWriter; no joined strings), which goes out in one
+ * write once 1 MiB is waiting.
  * A regular file or character device (e.g. /dev/null) is written synchronously with the buffer
  * reused; a pipe or TTY goes through process.stdout with backpressure.
  */
 import { fstatSync, writeSync } from 'node:fs';
+import { JsonWriter } from '../runtime/json-writer.ts';
 
 const SIZE = 1 << 20;
 
@@ -18,8 +20,8 @@ function isSyncTarget(fd: number): boolean {
 }
 
 export class LineWriter {
-  private buf = Buffer.allocUnsafe(SIZE);
-  private n = 0;
+  /** Lines are written into this buffer (by `line` or straight into it, ended with `endLine`). */
+  readonly w = new JsonWriter(SIZE + (SIZE >> 2));
   private readonly sync: boolean;
   private readonly fd: number;
 
@@ -31,32 +33,28 @@ export class LineWriter {
 
   /** Buffers a line; returns a promise only when it had to flush and the target applies backpressure. */
   line(s: string): Promise<void> | undefined {
-    let wait: Promise<void> | undefined;
-    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    if (this.n + s.length * 3 + 1 > SIZE) {
-      wait = this.flush();
-      if (s.length * 3 + 1 > SIZE) {
-        const big = Buffer.from(s + '\n', 'utf8');
-        return wait ? wait.then(() => this.out(big, big.length)) : this.out(big, big.length);
-      }
-    }
-    this.n += this.buf.write(s, this.n, 'utf8');
-    this.buf[this.n++] = 10;
-    return wait;
+    this.w.utf8(s);
+    return this.endLine();
+  }
+
+  /** Ends the line written into `w`; flushes once a buffer's worth is waiting. */
+  endLine(): Promise<void> | undefined {
+    this.w.byte(10);
+    return this.w.n >= SIZE ? this.flush() : undefined;
   }
 
   /** Writes out what is buffered. */
   flush(): Promise<void> | undefined {
-    if (this.n === 0) return undefined;
-    const n = this.n;
-    const b = this.buf;
-    this.n = 0;
-    // An asynchronous write holds on to its buffer: take a fresh one.
-    if (!this.sync) this.buf = Buffer.allocUnsafe(SIZE);
+    const w = this.w;
+    if (w.n === 0) return undefined;
+    const b = w.buf, n = w.n;
+    w.n = 0;
+    // An asynchronous write holds on to its buffer: take a fresh one. Drop one grown by a huge line.
+    if (!this.sync || b.length > 4 * SIZE) w.buf = new Uint8Array(SIZE + (SIZE >> 2));
     return this.out(b, n);
   }
 
-  private out(b: Buffer, n: number): Promise<void> | undefined {
+  private out(b: Uint8Array, n: number): Promise<void> | undefined {
     if (this.sync) {
       let off = 0;
       while (off < n) off += writeSync(this.fd, b, off, n - off);

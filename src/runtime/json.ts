@@ -104,22 +104,3 @@ export function withoutDerived(json: unknown, t: TypeInfo): unknown {
   }
   return out;
 }
-
-// JSON text pieces for the generated toJsonText functions (each equals JSON.stringify of what toJson holds).
-
-/** JSON text of an enum label (labels are identifiers: no escaping needed) or null for an unknown value. */
-export function jsonLabelText(label: string | undefined): string {
-  return label === undefined ? 'null' : '"' + label + '"';
-}
-
-/** JSON text of a float: non-finite values become null, as in JSON.stringify. */
-export function jsonNumberText(x: number): string {
-  return Number.isFinite(x) ? '' + x : 'null';
-}
-
-/** JSON text of a value instance (see jsonScalar); undefined when the key is to be left out. */
-export function jsonScalarText(v: unknown): string | undefined {
-  if (v instanceof Uint8Array) return '"' + toHex(v) + '"';
-  if (typeof v === 'bigint') return '"' + v + '"';
-  return JSON.stringify(v);
-}

@@ -1,5 +1,6 @@
 /** Shapes shared by every generated codec module. */
 import type { Decoded } from './io.ts';
+import type { JsonWriter } from './json-writer.ts';
 
 /** Encode/decode entry points of one message type. */
 export interface Codec<T, I = T> {
@@ -11,6 +12,8 @@ export interface Codec<T, I = T> {
   toJson(value: T): Record<string, unknown>;
   /** JSON.stringify(toJson(value)), written without the intermediate object (faster). */
   toJsonText(value: T): string;
+  /** Writes the same JSON text into a JsonWriter (bytes, no strings: the dissector's --json). */
+  writeJson(value: T, w: JsonWriter): void;
   fromJson(json: unknown): I;
 }
 
@@ -60,6 +63,7 @@ export interface TypeInfo {
   encode?: (value: unknown) => Uint8Array;
   toJson?: (value: unknown) => Record<string, unknown>;
   toJsonText?: (value: unknown) => string;
+  writeJson?: (value: unknown, w: JsonWriter) => void;
   fromJson?: (json: unknown) => unknown;
 }
 

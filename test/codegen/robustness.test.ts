@@ -3,7 +3,7 @@
  * on its own: only DecodeError is thrown; nothing outside the input is read (decoding a view inside
  * a larger buffer gives exactly what decoding a copy gives); whatever decodes has canonical bytes
  * (derived fields recomputed) that decode to the same value and re-encode to themselves; the
- * JSON text writer (toJsonText) gives exactly JSON.stringify of the JSON form.
+ * JSON text writer (writeJsonX, through toJsonText) gives exactly JSON.stringify of the JSON form.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

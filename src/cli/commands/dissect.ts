@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { readCaptureChunks, readCaptureFile, type CaptureEvent } from '../../capture/capture-reader.ts';
 import { MapSpecError, linkNames, messageType, parseMapSpec, type Transport } from '../../capture/link-codecs.ts';
 import { MessageDissector, type DissectCounters, type DissectRecord, type MessageRecord } from '../../capture/messages.ts';
-import { recordJson } from '../../capture/record-json.ts';
+import { writeRecordJson } from '../../capture/record-json.ts';
 import { parseArgs, UsageError } from '../args.ts';
 import { LineWriter } from '../line-writer.ts';
 
@@ -262,7 +262,9 @@ export async function run(argv: string[]): Promise<number> {
       headShown = true;
       out.line(TABLE_HEAD);
     }
-    return out.line(json ? recordJson(r) : tableRow(r, d.counters.firstTimeNs));
+    if (!json) return out.line(tableRow(r, d.counters.firstTimeNs));
+    writeRecordJson(r, out.w);
+    return out.endLine();
   };
   let headShown = false;
   try {
