@@ -160,12 +160,25 @@ function measureOnce(cmd: string[]): Run {
   return { seconds: Number(out[0]), maxRssMB: Number(out[1]) / 1024, code: Number(out[2]) };
 }
 
-/** Best wall time of REPEAT runs (both tools alike: on a shared 2-core VM noise only slows a run down), highest RSS seen. */
+/**
+ * Best wall time of REPEAT runs of each command (on a shared 2-core VM noise only slows a run
+ * down), highest RSS seen. The commands take turns, so a slow spell of the machine hits each alike.
+ */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
-function measure(cmd: string[]): Run {
-  const runs = Array.from({ length: REPEAT }, () => measureOnce(cmd));
-  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  return { ...best, maxRssMB: Math.max(...runs.map((r) => r.maxRssMB)) };
+function measureInTurns(cmds: (string[] | null)[], label: (k: number, round: number) => string): (Run | null)[] {
+  const runs: Run[][] = cmds.map(() => []);
+  for (let round = 0; round < REPEAT; round++) {
+    cmds.forEach((cmd, k) => {
+      if (!cmd) return;
+      console.error(label(k, round));
+      runs[k]!.push(measureOnce(cmd));
+    });
+  }
+  return runs.map((rs) => {
+    if (rs.length === 0) return null;
+    const best = rs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    return { ...best, maxRssMB: Math.max(...rs.map((r) => r.maxRssMB)) };
+  });
 }
 
 function main(): void {
@@ -185,13 +198,13 @@ function main(): void {
     const stats = JSON.parse(spawnSync(cli[0]!, [...cli.slice(1), '--stats', '--json', file], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout) as { packets: number; messages: Record<string, { count: number }>; malformed: unknown[]; incomplete: { count: number } };
     const msgCount = Object.values(stats.messages).reduce((n, e) => n + e.count, 0);
     const packets = stats.packets;
-    console.error('timing peerwire dissect --json ...');
-    const ours = measure([...cli, '--json', file]);
-    // The same decoding without JSON output (--stats): how much of the time is serialisation.
-    console.error('timing peerwire dissect --stats ...');
-    const statsRun = measure([...cli, '--stats', file]);
-    console.error(haveTshark ? 'timing tshark -T json (about 20 s per run) ...' : 'tshark not installed');
-    const theirs = haveTshark ? measure(['tshark', '-n', '-r', file, '-d', 'tcp.port==6346,gnutella', '-T', 'json']) : null;
+    // The same decoding without JSON output (--stats) shows how much of the time is serialisation.
+    const names = ['peerwire dissect --json', 'peerwire dissect --stats', 'tshark -T json (about 20 s per run)'];
+    if (!haveTshark) console.error('tshark not installed: timing peerwire only');
+    const [ours, statsRun, theirs] = measureInTurns(
+      [[...cli, '--json', file], [...cli, '--stats', file], haveTshark ? ['tshark', '-n', '-r', file, '-d', 'tcp.port==6346,gnutella', '-T', 'json'] : null],
+      (k, round) => `round ${round + 1}/${REPEAT}: timing ${names[k]} ...`,
+    ) as [Run, Run, Run | null];
     const rate = (r: Run) => ({ seconds: r.seconds, packetsPerS: packets / r.seconds, mbPerS: g.bytes / 1e6 / r.seconds, maxRssMB: r.maxRssMB, exit: r.code });
     const rows = { ours: rate(ours), stats: rate(statsRun), tshark: theirs ? rate(theirs) : null };
     const ratio = rows.tshark ? rows.ours.mbPerS / rows.tshark.mbPerS : null;
@@ -203,7 +216,7 @@ function main(): void {
     const md = [
       `Command: \`${cmd}\`; ${machine}; ${new Date().toISOString().slice(0, 10)}.${given ? ' The capture file is the one this script generates (deterministic; `--keep` keeps it).' : ''}`,
       `Capture: ${f1(g.bytes / 1e6)} MB, ${f0(packets)} packets, generated with the project's pcap writer (gossip API 7001, gossip P2P 6001, gossip UDP 6001, Gnutella 0.6 on 6346 with handshakes, 1 in 50 links deflated, Gnutella UDP); ${f0(msgCount)} messages (about ${f0(g.bytes / msgCount)} bytes each), ${stats.malformed.length} malformed, ${stats.incomplete.count} incomplete.`,
-      `Both tools read the same file with the same decode-as (\`--map tcp:6346=gnutella\` / \`-d tcp.port==6346,gnutella\`), JSON to /dev/null; wall time including start-up (best of ${REPEAT} runs per tool), peak RSS from getrusage. tshark has no gossip dissector (it prints those payloads as raw data) and decodes only Gnutella ping/pong/push/query/query-hit, so its work per byte is lower than ours on this mix.`,
+      `Both tools read the same file with the same decode-as (\`--map tcp:6346=gnutella\` / \`-d tcp.port==6346,gnutella\`), JSON to /dev/null; wall time including start-up (best of ${REPEAT} runs per tool, the tools taking turns), peak RSS from getrusage. tshark has no gossip dissector (it prints those payloads as raw data) and decodes only Gnutella ping/pong/push/query/query-hit, so its work per byte is lower than ours on this mix.`,
       '',
       '| tool | s | packets/s | MB/s | peak RSS MB |',
       '|---|---:|---:|---:|---:|',
