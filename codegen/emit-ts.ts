@@ -1501,7 +1501,7 @@ export class TsEmitter {
     L.close('] as FieldInfo[],');
     L.line(`instances: [${t.instances.map((i) => `'${i.name}'`).join(', ')}],`);
     if (this.standalone(t)) {
-      L.line(`decode: (bytes: Uint8Array, offset?: number) => decode${N}(bytes, offset),`);
+      L.line(`decode: (bytes: Uint8Array, offset?: number, end?: number) => decode${N}(bytes, offset, end),`);
       L.line(`encode: (value: unknown) => encode${N}(value as ${N}Init),`);
       L.line(`toJson: (value: unknown) => toJson${N}(value as ${N}),`);
       L.line(`toJsonText: (value: unknown) => jsonText(writeJson${N}, value as ${N}),`);
@@ -1515,10 +1515,11 @@ export class TsEmitter {
   private emitPublic(L: Lines, t: TypeIR): void {
     const N = this.typeName(t.key);
     const root = t.id;
-    docComment(L, `Decodes one ${t.id} at \`offset\`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input.`);
-    L.open(`export function decode${N}(bytes: Uint8Array, offset = 0): Decoded<${N}> {`);
+    docComment(L, `Decodes one ${t.id} from bytes[offset, end) (\`end\` defaults to the end of \`bytes\`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in \`bytes\`, reason) on bad input.`);
+    L.open(`export function decode${N}(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<${N}> {`);
+    L.line(`if (end > bytes.length) throw new RangeError(\`decode${N}: end \${end} is past the \${bytes.length} bytes\`);`);
     L.line('const i = inputFor(bytes, offset);');
-    L.line(`try { const value = read${N}(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, '${root}'); }`);
+    L.line(`try { const value = read${N}(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, '${root}'); }`);
     L.close();
     docComment(L, `Exact encoded length of \`value\` in bytes.`);
     L.open(`export function encodedLength${N}(value: ${N}Init): number {`);

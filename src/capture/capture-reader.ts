@@ -21,7 +21,10 @@ export interface CapturedPacket {
   timestampNs: bigint | undefined;
   capturedLength: number;
   originalLength: number;
-  /** The captured bytes (a copy owned by the caller). */
+  /**
+   * The captured bytes: a view of the reader's buffer, which is never written again once a
+   * packet points into it (no copy per packet; keeping a packet keeps its buffer alive).
+   */
   data: Uint8Array;
 }
 
@@ -130,15 +133,12 @@ export class CaptureParser {
   private append(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (this.end + chunk.length > this.buf.length) {
+      // A new buffer, never a compaction of the old one: packets handed out view the old one.
       const live = this.end - this.start;
       const need = live + chunk.length;
-      if (need <= this.buf.length && this.start > 0) {
-        this.buf.copyWithin(0, this.start, this.end);
-      } else {
-        const next = new Uint8Array(Math.max(need, Math.min(2 * this.buf.length, need + 65536)));
-        next.set(this.buf.subarray(this.start, this.end));
-        this.buf = next;
-      }
+      const next = new Uint8Array(Math.max(need, Math.min(2 * this.buf.length, need + 65536)));
+      next.set(this.buf.subarray(this.start, this.end));
+      this.buf = next;
       this.start = 0;
       this.end = live;
     }
@@ -160,7 +160,7 @@ export class CaptureParser {
   private consume(n: number): void {
     this.start += n;
     this.pos += n;
-    if (this.start === this.end) { this.start = 0; this.end = 0; }
+    // No rewind to 0 when all is consumed: packets handed out still view those bytes.
   }
 
   private fail(out: CaptureEvent[], reason: string, offset = this.pos): false {
@@ -223,7 +223,7 @@ export class CaptureParser {
           kind: 'packet', index: this.packets++, offset: this.pos, linkType: this.linkType, interfaceId: 0, section: 0,
           timestampNs: sec * 1_000_000_000n + (this.ns ? frac : frac * 1000n),
           capturedLength: incl, originalLength: orig,
-          data: this.buf.slice(this.start + 16, this.start + 16 + incl),
+          data: this.buf.subarray(this.start + 16, this.start + 16 + incl),
         });
         this.consume(16 + incl);
         return true;
@@ -304,7 +304,7 @@ export class CaptureParser {
         out.push({
           kind: 'packet', index: this.packets++, offset, linkType: iface.linkType, interfaceId: id, section: this.section,
           timestampNs: tsNs + iface.offsetNs, capturedLength: caplen, originalLength: dv.getUint32(16, le),
-          data: body.slice(20, 20 + caplen),
+          data: body.subarray(20, 20 + caplen),
         });
         break;
       }
@@ -317,7 +317,7 @@ export class CaptureParser {
         if (iface.snapLen) caplen = Math.min(caplen, iface.snapLen);
         out.push({
           kind: 'packet', index: this.packets++, offset, linkType: iface.linkType, interfaceId: 0, section: this.section,
-          timestampNs: undefined, capturedLength: caplen, originalLength: orig, data: body.slice(4, 4 + caplen),
+          timestampNs: undefined, capturedLength: caplen, originalLength: orig, data: body.subarray(4, 4 + caplen),
         });
         break;
       }

@@ -7,7 +7,7 @@
 // the codec for each message is picked by its decoded type field. No layout is read here by
 // hand: lengths come from the generated `frameLength`, types from the generated decoders.
 import { protocols } from '../codecs/index.gen.ts';
-import { DecodeError, PeerwireError, type FrameSpec, type ProtocolInfo } from '../runtime/index.ts';
+import { DecodeError, PeerwireError, shiftError, type FrameSpec, type ProtocolInfo } from '../runtime/index.ts';
 
 export type Transport = 'tcp' | 'udp';
 
@@ -23,10 +23,10 @@ export interface LinkCodec {
   /** Length framing shared by every protocol of the link; null for text protocols. */
   readonly frame: FrameSpec | null;
   readonly maxMessageSize: number;
-  /** Decode exactly one framed message (`bytes` is the whole frame). */
-  decodeFrame(bytes: Uint8Array): FrameOutcome;
+  /** Decode exactly one framed message, bytes[offset, end) (default: all of `bytes`); error offsets are relative to the message. */
+  decodeFrame(bytes: Uint8Array, offset?: number, end?: number): FrameOutcome;
   /** Decode-driven framing (text protocols): throws DecodeError like the generated decoders. */
-  decodeText(bytes: Uint8Array, offset?: number): { value: unknown; size: number };
+  decodeText(bytes: Uint8Array, offset?: number, end?: number): { value: unknown; size: number };
   /** A decoded message that looks like real traffic (known type, sane header values); used by detection and resynchronisation. */
   typical(proto: ProtocolInfo, value: unknown): boolean;
   /**
@@ -72,27 +72,28 @@ function makeLink(name: string, protos: ProtocolInfo[], typical?: (p: ProtocolIn
     protos,
     frame,
     maxMessageSize: frame ? Math.max(...protos.map((p) => p.frame!.maxMessageSize)) : 65536,
-    decodeFrame(bytes: Uint8Array): FrameOutcome {
+    decodeFrame(bytes: Uint8Array, offset = 0, end = bytes.length): FrameOutcome {
       let fallback: FrameOutcome | undefined;
+      const length = end - offset;
       for (const p of protos) {
         let value: unknown, size: number;
         try {
-          ({ value, size } = p.codec.decode(bytes, 0));
+          ({ value, size } = p.codec.decode(bytes, offset, end));
         } catch (e) {
           if (!(e instanceof PeerwireError)) throw e;
           // A codec that cannot even read the shared header speaks for all of them.
-          return { ok: false, proto: p, error: e };
+          return { ok: false, proto: p, error: shiftError(e, -offset) };
         }
         if (protos.length > 1 && !knownType(p, value)) {
-          fallback ??= size === bytes.length ? { ok: true, proto: p, value } : { ok: false, proto: p, error: mismatch(bytes.length, size) };
+          fallback ??= size === length ? { ok: true, proto: p, value } : { ok: false, proto: p, error: mismatch(length, size) };
           continue;
         }
-        if (size !== bytes.length) return { ok: false, proto: p, error: mismatch(bytes.length, size) };
+        if (size !== length) return { ok: false, proto: p, error: mismatch(length, size) };
         return { ok: true, proto: p, value };
       }
       return fallback!;
     },
-    decodeText: (bytes, offset) => first.codec.decode(bytes, offset),
+    decodeText: (bytes, offset, end) => first.codec.decode(bytes, offset, end),
     typical: (p, v) => knownType(p, v) && (typical ? typical(p, v) : true),
     tailLength: tail ?? (() => 0),
   };
@@ -205,7 +206,7 @@ export function probe(l: LinkCodec, b: Uint8Array, p: number, end: number, final
   const n = f.frameLength(b, p);
   if (!Number.isInteger(n) || n < f.headerSize || n > l.maxMessageSize) return { verdict: 'no' };
   if (end - p < n) return final ? { verdict: 'no' } : { verdict: 'more' };
-  const o = l.decodeFrame(b.subarray(p, p + n));
+  const o = l.decodeFrame(b, p, p + n);
   if (!o.ok || !l.typical(o.proto, o.value)) return { verdict: 'no' };
   return { verdict: 'yes', size: n, outcome: o };
 }

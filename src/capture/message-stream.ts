@@ -146,8 +146,8 @@ export class MessageStream {
   private newReader(at: number): void {
     const l = this.link;
     this.reader = l.frame
-      ? new FrameReader<FrameOutcome>((b) => ({ value: l.decodeFrame(b), size: b.length }), l.frame, { maxMessageSize: l.maxMessageSize })
-      : new FrameReader<unknown>((b, o) => l.decodeText(b, o), null, { maxMessageSize: l.maxMessageSize });
+      ? new FrameReader<FrameOutcome>((b, o, e) => ({ value: l.decodeFrame(b, o, e), size: e - o }), l.frame, { maxMessageSize: l.maxMessageSize })
+      : new FrameReader<unknown>((b, o, e) => l.decodeText(b, o, e), null, { maxMessageSize: l.maxMessageSize });
     this.readerBase = at;
     this.hdrLen = 0; this.rem = 0; this.msgStart = at; this.curLen = 0;
   }
@@ -263,7 +263,7 @@ export class MessageStream {
 
   private emitFrame(fr: ReturnType<FrameReader<unknown>['push']>[number], out: StreamItem[]): void {
     const offset = this.readerBase + fr.offset;
-    const size = fr.bytes.length;
+    const size = fr.size;
     this.sinceResync++;
     this.span(offset, size);
     const firstPacket = this.lo, lastPacket = this.hi;

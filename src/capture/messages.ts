@@ -559,7 +559,7 @@ export class MessageDissector {
       const n = f.frameLength(p, 0);
       if (!Number.isInteger(n) || n < f.headerSize || n > l.maxMessageSize) { bad(l.name, 'limit', 0, '', `frame length ${n} is outside ${f.headerSize}..${l.maxMessageSize}`); return; }
       if (n > p.length) { bad(l.name, 'eof', p.length, '', `message declares ${n} bytes but the datagram has ${p.length}`); return; }
-      const o = l.decodeFrame(p.subarray(0, n));
+      const o = l.decodeFrame(p, 0, n);
       if (o.ok) out.push({ kind: 'message', ...common, size: n, proto: o.proto, value: o.value });
       else bad(o.proto.proto, o.error.code, Math.max(0, o.error.offset), o.error.path, o.error.reason);
       if (n < p.length) bad(o.proto.proto, 'valid', n, '', `${p.length - n} bytes after the message in the datagram (one message per datagram)`);

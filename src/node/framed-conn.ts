@@ -9,7 +9,8 @@ import { FrameReader, FramingError, type Frame, type FrameSpec, type Decoded } f
 import { normalizeIp } from './addr.ts';
 
 export interface FramedConnOptions<T> {
-  decode: (bytes: Uint8Array, offset?: number) => Decoded<T>;
+  /** One message from bytes[offset, end), like the generated decodeX. */
+  decode: (bytes: Uint8Array, offset: number, end: number) => Decoded<T>;
   frame: FrameSpec;
   /** Close when nothing is received for this long (0 = never). */
   idleTimeoutMs: number;

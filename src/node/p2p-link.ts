@@ -15,9 +15,9 @@ import { FramedConn } from './framed-conn.ts';
 export type P2PMessage = GossipOverlay | GossipPushpull;
 
 /** Decode one P2P message: overlay codec for 510–514, push-pull codec otherwise (unknown types keep raw bytes). */
-export function decodeP2P(bytes: Uint8Array, offset = 0): Decoded<P2PMessage> {
-  const type = bytes.length >= offset + 4 ? (bytes[offset + 2]! << 8) | bytes[offset + 3]! : -1;
-  return type >= 510 && type <= 514 ? decodeGossipOverlay(bytes, offset) : decodeGossipPushpull(bytes, offset);
+export function decodeP2P(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<P2PMessage> {
+  const type = end >= offset + 4 ? (bytes[offset + 2]! << 8) | bytes[offset + 3]! : -1;
+  return type >= 510 && type <= 514 ? decodeGossipOverlay(bytes, offset, end) : decodeGossipPushpull(bytes, offset, end);
 }
 
 export function isOverlayType(type: number): boolean {

@@ -40,6 +40,12 @@ export class DecodeError extends PeerwireError {
   }
 }
 
+/** The same error with its byte offset moved by `by` (to another origin: stream, message start). */
+export function shiftError(e: PeerwireError, by: number): PeerwireError {
+  if (e instanceof DecodeError && by !== 0) return new DecodeError(e.code, e.offset >= 0 ? e.offset + by : e.offset, e.path, e.reason);
+  return e;
+}
+
 /** A value given to an encoder does not fit its field. */
 export class EncodeError extends PeerwireError {
   constructor(path: string, reason: string) {

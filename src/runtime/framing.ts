@@ -4,13 +4,47 @@
  * are framed by decoding: a decode that ends in `eof`/`term` waits for more bytes.
  * The maximum message size is enforced before buffering.
  */
-import { DecodeError, PeerwireError } from './errors.ts';
+import { DecodeError, PeerwireError, shiftError } from './errors.ts';
 import type { Decoded } from './io.ts';
 import type { FrameSpec } from './types.ts';
 
-export type Frame<T> =
-  | { ok: true; value: T; bytes: Uint8Array; offset: number }
-  | { ok: false; error: PeerwireError; bytes: Uint8Array; offset: number };
+/** One message cut from the stream: its value or its error, its stream offset and size, and its bytes. */
+export type Frame<T> = ({ ok: true; value: T; error?: undefined } | { ok: false; error: PeerwireError; value?: undefined }) & {
+  /** Stream offset of the message's first byte. */
+  readonly offset: number;
+  readonly size: number;
+  /** The message's bytes (a view, made when asked for). */
+  readonly bytes: Uint8Array;
+};
+
+/** A frame that views its bytes in the buffer it was decoded from (no view is made per message). */
+class FrameAt<T> {
+  readonly ok: boolean;
+  readonly value: T | undefined;
+  readonly error: PeerwireError | undefined;
+  readonly offset: number;
+  readonly size: number;
+  private readonly src: Uint8Array;
+  private readonly start: number;
+
+  constructor(ok: boolean, value: T | undefined, error: PeerwireError | undefined, offset: number, size: number, src: Uint8Array, start: number) {
+    this.ok = ok;
+    this.value = value;
+    this.error = error;
+    this.offset = offset;
+    this.size = size;
+    this.src = src;
+    this.start = start;
+  }
+
+  get bytes(): Uint8Array {
+    return this.src.subarray(this.start, this.start + this.size);
+  }
+}
+
+function frameAt<T>(ok: boolean, value: T | undefined, error: PeerwireError | undefined, offset: number, src: Uint8Array, start: number, size: number): Frame<T> {
+  return new FrameAt(ok, value, error, offset, size, src, start) as unknown as Frame<T>;
+}
 
 /** The stream cannot be split any more (a length field out of range, or a message over the limit). */
 export class FramingError extends DecodeError {}
@@ -28,10 +62,11 @@ export class FrameReader<T> {
   private failed: FramingError | null = null;
   readonly maxMessageSize: number;
 
-  private readonly decode: (bytes: Uint8Array, offset?: number) => Decoded<T>;
+  private readonly decode: (bytes: Uint8Array, offset: number, end: number) => Decoded<T>;
   private readonly frame: FrameSpec | null;
 
-  constructor(decode: (bytes: Uint8Array, offset?: number) => Decoded<T>, frame: FrameSpec | null, opts: FrameReaderOptions = {}) {
+  /** `decode(bytes, offset, end)`: one message from bytes[offset, end), like the generated decodeX. */
+  constructor(decode: (bytes: Uint8Array, offset: number, end: number) => Decoded<T>, frame: FrameSpec | null, opts: FrameReaderOptions = {}) {
     this.decode = decode;
     this.frame = frame;
     this.maxMessageSize = opts.maxMessageSize ?? frame?.maxMessageSize ?? 65536;
@@ -76,14 +111,17 @@ export class FrameReader<T> {
       const n = this.frame ? this.lengthAt(src, p, avail) : this.decodeLength(src, p, end, copy, out);
       if (n < 0) break;
       if (this.frame) {
-        const bytes = copy ? src.slice(p, p + n) : src.subarray(p, p + n);
+        // Decoded in place; a message in the reader's own buffer is copied out first (the buffer is reused).
+        const bytes = copy ? src.slice(p, p + n) : src;
+        const at = copy ? 0 : p;
+        const offset = this.base + p;
         try {
-          const { value, size } = this.decode(bytes, 0);
-          if (size !== n) out.push({ ok: false, error: new DecodeError('valid', this.base + p + size, '', `message declares ${n} bytes but its fields end after ${size}`), bytes, offset: this.base + p });
-          else out.push({ ok: true, value, bytes, offset: this.base + p });
+          const { value, size } = this.decode(bytes, at, at + n);
+          if (size !== n) out.push(frameAt<T>(false, undefined, new DecodeError('valid', offset + size, '', `message declares ${n} bytes but its fields end after ${size}`), offset, bytes, at, n));
+          else out.push(frameAt(true, value, undefined, offset, bytes, at, n));
         } catch (e) {
           if (!(e instanceof PeerwireError)) throw e;
-          out.push({ ok: false, error: shift(e, this.base + p), bytes, offset: this.base + p });
+          out.push(frameAt<T>(false, undefined, shiftError(e, offset - at), offset, bytes, at, n));
         }
       }
       p += n;
@@ -97,7 +135,7 @@ export class FrameReader<T> {
     const bytes = this.buf.slice(0, this.len);
     const err = new DecodeError('eof', this.base, '', `stream ended inside a message (${this.len} bytes buffered)`);
     this.consume(this.len);
-    return [{ ok: false, error: err, bytes, offset: this.base - bytes.length }];
+    return [frameAt<T>(false, undefined, err, this.base - bytes.length, bytes, 0, bytes.length)];
   }
 
   private lengthAt(src: Uint8Array, p: number, avail: number): number {
@@ -116,12 +154,12 @@ export class FrameReader<T> {
     const avail = end - p;
     const view = src.subarray(p, end);
     try {
-      const first = this.decode(view, 0);
+      const first = this.decode(view, 0, view.length);
       const size = first.size;
       if (size === 0) throw new FramingError('consume', this.base + p, '', 'message of zero bytes');
       // Values must not view the reader's own buffer (it is overwritten): decode an exact copy.
-      const bytes = copy ? view.slice(0, size) : view.subarray(0, size);
-      out.push({ ok: true, value: copy ? this.decode(bytes, 0).value : first.value, bytes, offset: this.base + p });
+      const bytes = copy ? view.slice(0, size) : view;
+      out.push(frameAt(true, copy ? this.decode(bytes, 0, size).value : first.value, undefined, this.base + p, bytes, 0, size));
       return size;
     } catch (e) {
       if (e instanceof FramingError) throw (this.failed = e);
@@ -151,9 +189,4 @@ export class FrameReader<T> {
     this.len -= n;
     this.base += n;
   }
-}
-
-function shift(e: PeerwireError, by: number): PeerwireError {
-  if (e instanceof DecodeError) return new DecodeError(e.code, e.offset >= 0 ? e.offset + by : e.offset, e.path, e.reason);
-  return e;
 }

@@ -5,7 +5,8 @@ import type { JsonWriter } from './json-writer.ts';
 /** Encode/decode entry points of one message type. */
 export interface Codec<T, I = T> {
   info: TypeInfo;
-  decode(bytes: Uint8Array, offset?: number): Decoded<T>;
+  /** One message from bytes[offset, end) (default: to the end of bytes). */
+  decode(bytes: Uint8Array, offset?: number, end?: number): Decoded<T>;
   encode(value: I): Uint8Array;
   encodeInto(value: I, buf: Uint8Array, offset?: number): number;
   encodedLength(value: I): number;
@@ -59,7 +60,7 @@ export interface TypeInfo {
   params: string[];
   fields: FieldInfo[];
   instances: string[];
-  decode?: (bytes: Uint8Array, offset?: number) => Decoded<unknown>;
+  decode?: (bytes: Uint8Array, offset?: number, end?: number) => Decoded<unknown>;
   encode?: (value: unknown) => Uint8Array;
   toJson?: (value: unknown) => Record<string, unknown>;
   toJsonText?: (value: unknown) => string;

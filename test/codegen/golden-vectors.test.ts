@@ -38,6 +38,23 @@ describe('conformance vectors', () => {
       const text = p!.codec.toJsonText(value);
       expect(text).toBe(JSON.stringify(p!.codec.toJson(value)));
       expect(JSON.parse(text)).toEqual(v.json);
+      // Decoded in place inside a larger buffer: the same value; `end` is a hard limit (bytes
+      // after it are never read, whatever they hold).
+      const inside = new Uint8Array(bytes.length + 7).fill(0xff);
+      inside.set(bytes, 3);
+      const there = p!.codec.decode(inside, 3, 3 + bytes.length);
+      expect(there.size).toBe(bytes.length);
+      expect(p!.codec.toJson(there.value)).toEqual(v.json);
+      for (const cut of [0, 1, bytes.length >> 1, bytes.length - 1]) {
+        let size = -1;
+        try {
+          size = p!.codec.decode(inside, 3, 3 + cut).size;
+        } catch (e) {
+          expect(e).toBeInstanceOf(DecodeError);
+        }
+        expect(size).toBeLessThanOrEqual(cut);
+      }
+      expect(() => p!.codec.decode(bytes, 0, bytes.length + 1)).toThrow(RangeError);
       if (v.encode !== false) {
         const init = p!.codec.fromJson(v.json);
         expect(toHex(p!.codec.encode(init))).toBe(v.hex.toLowerCase());

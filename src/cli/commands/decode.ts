@@ -56,7 +56,7 @@ export function decodeStream(p: ReturnType<typeof findProtocol>, bytes: Uint8Arr
     return 1;
   };
   if (p.frame) {
-    const r = new FrameReader((b, o) => p.codec.decode(b, o), p.frame);
+    const r = new FrameReader((b, o, e) => p.codec.decode(b, o, e), p.frame);
     try {
       for (const f of [...r.push(bytes), ...r.end()]) {
         if (!f.ok) return fail(f.error, f.offset);

@@ -245,7 +245,7 @@ export const EthernetInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'switch', on: "ether_type", cases: [{ match: 33024, type: () => VlanTaggedInfo }, { match: 34984, type: () => VlanTaggedInfo }, { match: 37120, type: () => VlanTaggedInfo }], size: 'eos', doc: "A VLAN tag and its inner frame, or (any other EtherType) the raw network-layer packet." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeEthernet(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeEthernet(bytes, offset, end),
   encode: (value: unknown) => encodeEthernet(value as EthernetInit),
   toJson: (value: unknown) => toJsonEthernet(value as Ethernet),
   toJsonText: (value: unknown) => jsonText(writeJsonEthernet, value as Ethernet),
@@ -253,10 +253,11 @@ export const EthernetInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonEthernet(json),
 };
 
-/** Decodes one ethernet at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeEthernet(bytes: Uint8Array, offset = 0): Decoded<Ethernet> {
+/** Decodes one ethernet from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeEthernet(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Ethernet> {
+  if (end > bytes.length) throw new RangeError(`decodeEthernet: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readEthernet(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ethernet'); }
+  try { const value = readEthernet(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ethernet'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthEthernet(value: EthernetInit): number {
@@ -495,7 +496,7 @@ export const VlanTaggedInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'switch', on: "ether_type", cases: [{ match: 33024, type: () => VlanTaggedInfo }, { match: 34984, type: () => VlanTaggedInfo }, { match: 37120, type: () => VlanTaggedInfo }], size: 'eos', doc: "A further VLAN tag, or the raw network-layer packet." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeVlanTagged(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeVlanTagged(bytes, offset, end),
   encode: (value: unknown) => encodeVlanTagged(value as VlanTaggedInit),
   toJson: (value: unknown) => toJsonVlanTagged(value as VlanTagged),
   toJsonText: (value: unknown) => jsonText(writeJsonVlanTagged, value as VlanTagged),
@@ -503,10 +504,11 @@ export const VlanTaggedInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonVlanTagged(json),
 };
 
-/** Decodes one vlan_tagged at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeVlanTagged(bytes: Uint8Array, offset = 0): Decoded<VlanTagged> {
+/** Decodes one vlan_tagged from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeVlanTagged(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<VlanTagged> {
+  if (end > bytes.length) throw new RangeError(`decodeVlanTagged: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readVlanTagged(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'vlan_tagged'); }
+  try { const value = readVlanTagged(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'vlan_tagged'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthVlanTagged(value: VlanTaggedInit): number {

@@ -448,7 +448,7 @@ export const Ipv4Info: TypeInfo = {
     { id: 'trailer', name: 'trailer', kind: 'bytes', size: 'eos', doc: "Bytes after `total_length` (link-layer padding), normally empty." },
   ] as FieldInfo[],
   instances: ['headerLength', 'isTruncated'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeIpv4(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeIpv4(bytes, offset, end),
   encode: (value: unknown) => encodeIpv4(value as Ipv4Init),
   toJson: (value: unknown) => toJsonIpv4(value as Ipv4),
   toJsonText: (value: unknown) => jsonText(writeJsonIpv4, value as Ipv4),
@@ -456,10 +456,11 @@ export const Ipv4Info: TypeInfo = {
   fromJson: (json: unknown) => fromJsonIpv4(json),
 };
 
-/** Decodes one ipv4 at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeIpv4(bytes: Uint8Array, offset = 0): Decoded<Ipv4> {
+/** Decodes one ipv4 from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeIpv4(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Ipv4> {
+  if (end > bytes.length) throw new RangeError(`decodeIpv4: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readIpv4(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ipv4'); }
+  try { const value = readIpv4(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ipv4'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthIpv4(value: Ipv4Init): number {

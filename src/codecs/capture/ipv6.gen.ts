@@ -283,7 +283,7 @@ export const Ipv6Info: TypeInfo = {
     { id: 'trailer', name: 'trailer', kind: 'bytes', size: 'eos', doc: "Bytes after `payload_length` (link-layer padding), normally empty." },
   ] as FieldInfo[],
   instances: ['isTruncated'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeIpv6(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeIpv6(bytes, offset, end),
   encode: (value: unknown) => encodeIpv6(value as Ipv6Init),
   toJson: (value: unknown) => toJsonIpv6(value as Ipv6),
   toJsonText: (value: unknown) => jsonText(writeJsonIpv6, value as Ipv6),
@@ -291,10 +291,11 @@ export const Ipv6Info: TypeInfo = {
   fromJson: (json: unknown) => fromJsonIpv6(json),
 };
 
-/** Decodes one ipv6 at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeIpv6(bytes: Uint8Array, offset = 0): Decoded<Ipv6> {
+/** Decodes one ipv6 from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeIpv6(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Ipv6> {
+  if (end > bytes.length) throw new RangeError(`decodeIpv6: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readIpv6(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ipv6'); }
+  try { const value = readIpv6(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ipv6'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthIpv6(value: Ipv6Init): number {
@@ -642,7 +643,7 @@ export const OptionsHeaderInfo: TypeInfo = {
     { id: 'next', name: 'next', kind: 'user', type: () => HeaderChainInfo, size: 'eos', doc: "The rest of the chain." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeOptionsHeader(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeOptionsHeader(bytes, offset, end),
   encode: (value: unknown) => encodeOptionsHeader(value as OptionsHeaderInit),
   toJson: (value: unknown) => toJsonOptionsHeader(value as OptionsHeader),
   toJsonText: (value: unknown) => jsonText(writeJsonOptionsHeader, value as OptionsHeader),
@@ -650,10 +651,11 @@ export const OptionsHeaderInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonOptionsHeader(json),
 };
 
-/** Decodes one options_header at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeOptionsHeader(bytes: Uint8Array, offset = 0): Decoded<OptionsHeader> {
+/** Decodes one options_header from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeOptionsHeader(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<OptionsHeader> {
+  if (end > bytes.length) throw new RangeError(`decodeOptionsHeader: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readOptionsHeader(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'options_header'); }
+  try { const value = readOptionsHeader(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'options_header'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthOptionsHeader(value: OptionsHeaderInit): number {
@@ -868,7 +870,7 @@ export const RoutingHeaderInfo: TypeInfo = {
     { id: 'next', name: 'next', kind: 'user', type: () => HeaderChainInfo, size: 'eos', doc: "The rest of the chain." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeRoutingHeader(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeRoutingHeader(bytes, offset, end),
   encode: (value: unknown) => encodeRoutingHeader(value as RoutingHeaderInit),
   toJson: (value: unknown) => toJsonRoutingHeader(value as RoutingHeader),
   toJsonText: (value: unknown) => jsonText(writeJsonRoutingHeader, value as RoutingHeader),
@@ -876,10 +878,11 @@ export const RoutingHeaderInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonRoutingHeader(json),
 };
 
-/** Decodes one routing_header at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeRoutingHeader(bytes: Uint8Array, offset = 0): Decoded<RoutingHeader> {
+/** Decodes one routing_header from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeRoutingHeader(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<RoutingHeader> {
+  if (end > bytes.length) throw new RangeError(`decodeRoutingHeader: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readRoutingHeader(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'routing_header'); }
+  try { const value = readRoutingHeader(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'routing_header'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthRoutingHeader(value: RoutingHeaderInit): number {
@@ -1087,7 +1090,7 @@ export const FragmentHeaderInfo: TypeInfo = {
     { id: 'fragment_data', name: 'fragmentData', kind: 'bytes', size: 'eos', doc: "This fragment's part of the fragmentable data (raw)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeFragmentHeader(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeFragmentHeader(bytes, offset, end),
   encode: (value: unknown) => encodeFragmentHeader(value as FragmentHeaderInit),
   toJson: (value: unknown) => toJsonFragmentHeader(value as FragmentHeader),
   toJsonText: (value: unknown) => jsonText(writeJsonFragmentHeader, value as FragmentHeader),
@@ -1095,10 +1098,11 @@ export const FragmentHeaderInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonFragmentHeader(json),
 };
 
-/** Decodes one fragment_header at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeFragmentHeader(bytes: Uint8Array, offset = 0): Decoded<FragmentHeader> {
+/** Decodes one fragment_header from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeFragmentHeader(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<FragmentHeader> {
+  if (end > bytes.length) throw new RangeError(`decodeFragmentHeader: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readFragmentHeader(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'fragment_header'); }
+  try { const value = readFragmentHeader(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'fragment_header'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthFragmentHeader(value: FragmentHeaderInit): number {
@@ -1285,7 +1289,7 @@ export const AuthHeaderInfo: TypeInfo = {
     { id: 'next', name: 'next', kind: 'user', type: () => HeaderChainInfo, size: 'eos', doc: "The rest of the chain." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeAuthHeader(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeAuthHeader(bytes, offset, end),
   encode: (value: unknown) => encodeAuthHeader(value as AuthHeaderInit),
   toJson: (value: unknown) => toJsonAuthHeader(value as AuthHeader),
   toJsonText: (value: unknown) => jsonText(writeJsonAuthHeader, value as AuthHeader),
@@ -1293,10 +1297,11 @@ export const AuthHeaderInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonAuthHeader(json),
 };
 
-/** Decodes one auth_header at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeAuthHeader(bytes: Uint8Array, offset = 0): Decoded<AuthHeader> {
+/** Decodes one auth_header from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeAuthHeader(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<AuthHeader> {
+  if (end > bytes.length) throw new RangeError(`decodeAuthHeader: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readAuthHeader(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'auth_header'); }
+  try { const value = readAuthHeader(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'auth_header'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthAuthHeader(value: AuthHeaderInit): number {

@@ -189,7 +189,7 @@ export const LinuxSllInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'bytes', size: 'eos', doc: "The network-layer packet." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeLinuxSll(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeLinuxSll(bytes, offset, end),
   encode: (value: unknown) => encodeLinuxSll(value as LinuxSllInit),
   toJson: (value: unknown) => toJsonLinuxSll(value as LinuxSll),
   toJsonText: (value: unknown) => jsonText(writeJsonLinuxSll, value as LinuxSll),
@@ -197,10 +197,11 @@ export const LinuxSllInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonLinuxSll(json),
 };
 
-/** Decodes one linux_sll at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeLinuxSll(bytes: Uint8Array, offset = 0): Decoded<LinuxSll> {
+/** Decodes one linux_sll from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeLinuxSll(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<LinuxSll> {
+  if (end > bytes.length) throw new RangeError(`decodeLinuxSll: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readLinuxSll(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'linux_sll'); }
+  try { const value = readLinuxSll(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'linux_sll'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthLinuxSll(value: LinuxSllInit): number {

@@ -213,7 +213,7 @@ export const LinuxSll2Info: TypeInfo = {
     { id: 'body', name: 'body', kind: 'bytes', size: 'eos', doc: "The network-layer packet." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeLinuxSll2(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeLinuxSll2(bytes, offset, end),
   encode: (value: unknown) => encodeLinuxSll2(value as LinuxSll2Init),
   toJson: (value: unknown) => toJsonLinuxSll2(value as LinuxSll2),
   toJsonText: (value: unknown) => jsonText(writeJsonLinuxSll2, value as LinuxSll2),
@@ -221,10 +221,11 @@ export const LinuxSll2Info: TypeInfo = {
   fromJson: (json: unknown) => fromJsonLinuxSll2(json),
 };
 
-/** Decodes one linux_sll2 at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeLinuxSll2(bytes: Uint8Array, offset = 0): Decoded<LinuxSll2> {
+/** Decodes one linux_sll2 from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeLinuxSll2(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<LinuxSll2> {
+  if (end > bytes.length) throw new RangeError(`decodeLinuxSll2: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readLinuxSll2(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'linux_sll2'); }
+  try { const value = readLinuxSll2(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'linux_sll2'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthLinuxSll2(value: LinuxSll2Init): number {

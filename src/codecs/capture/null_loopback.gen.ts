@@ -124,7 +124,7 @@ export const NullLoopbackInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'bytes', size: 'eos', doc: "The network-layer packet." },
   ] as FieldInfo[],
   instances: ['family'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeNullLoopback(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeNullLoopback(bytes, offset, end),
   encode: (value: unknown) => encodeNullLoopback(value as NullLoopbackInit),
   toJson: (value: unknown) => toJsonNullLoopback(value as NullLoopback),
   toJsonText: (value: unknown) => jsonText(writeJsonNullLoopback, value as NullLoopback),
@@ -132,10 +132,11 @@ export const NullLoopbackInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonNullLoopback(json),
 };
 
-/** Decodes one null_loopback at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeNullLoopback(bytes: Uint8Array, offset = 0): Decoded<NullLoopback> {
+/** Decodes one null_loopback from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeNullLoopback(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<NullLoopback> {
+  if (end > bytes.length) throw new RangeError(`decodeNullLoopback: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readNullLoopback(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'null_loopback'); }
+  try { const value = readNullLoopback(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'null_loopback'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthNullLoopback(value: NullLoopbackInit): number {

@@ -187,7 +187,7 @@ export const PcapInfo: TypeInfo = {
     { id: 'records', name: 'records', kind: 'user', type: () => PcapRecordInfo, repeat: 'eos', doc: "Packet records until the end of the file." },
   ] as FieldInfo[],
   instances: ['isNanosecond'],
-  decode: (bytes: Uint8Array, offset?: number) => decodePcap(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePcap(bytes, offset, end),
   encode: (value: unknown) => encodePcap(value as PcapInit),
   toJson: (value: unknown) => toJsonPcap(value as Pcap),
   toJsonText: (value: unknown) => jsonText(writeJsonPcap, value as Pcap),
@@ -195,10 +195,11 @@ export const PcapInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPcap(json),
 };
 
-/** Decodes one pcap at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePcap(bytes: Uint8Array, offset = 0): Decoded<Pcap> {
+/** Decodes one pcap from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePcap(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Pcap> {
+  if (end > bytes.length) throw new RangeError(`decodePcap: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPcap(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'pcap'); }
+  try { const value = readPcap(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'pcap'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPcap(value: PcapInit): number {

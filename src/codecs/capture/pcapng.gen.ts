@@ -252,7 +252,7 @@ export const PcapngInfo: TypeInfo = {
     { id: 'blocks', name: 'blocks', kind: 'user', type: () => BlockInfo, repeat: 'eos', doc: "All following blocks, including the Section Header Blocks of later sections." },
   ] as FieldInfo[],
   instances: ['isLittleEndian'],
-  decode: (bytes: Uint8Array, offset?: number) => decodePcapng(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePcapng(bytes, offset, end),
   encode: (value: unknown) => encodePcapng(value as PcapngInit),
   toJson: (value: unknown) => toJsonPcapng(value as Pcapng),
   toJsonText: (value: unknown) => jsonText(writeJsonPcapng, value as Pcapng),
@@ -260,10 +260,11 @@ export const PcapngInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPcapng(json),
 };
 
-/** Decodes one pcapng at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePcapng(bytes: Uint8Array, offset = 0): Decoded<Pcapng> {
+/** Decodes one pcapng from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePcapng(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Pcapng> {
+  if (end > bytes.length) throw new RangeError(`decodePcapng: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPcapng(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'pcapng'); }
+  try { const value = readPcapng(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'pcapng'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPcapng(value: PcapngInit): number {

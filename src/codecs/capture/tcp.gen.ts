@@ -365,7 +365,7 @@ export const TcpInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'bytes', size: 'eos', doc: "Segment data." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeTcp(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeTcp(bytes, offset, end),
   encode: (value: unknown) => encodeTcp(value as TcpInit),
   toJson: (value: unknown) => toJsonTcp(value as Tcp),
   toJsonText: (value: unknown) => jsonText(writeJsonTcp, value as Tcp),
@@ -373,10 +373,11 @@ export const TcpInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonTcp(json),
 };
 
-/** Decodes one tcp at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeTcp(bytes: Uint8Array, offset = 0): Decoded<Tcp> {
+/** Decodes one tcp from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeTcp(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Tcp> {
+  if (end > bytes.length) throw new RangeError(`decodeTcp: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readTcp(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'tcp'); }
+  try { const value = readTcp(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'tcp'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthTcp(value: TcpInit): number {

@@ -110,7 +110,7 @@ export const TlvOptionsInfo: TypeInfo = {
     { id: 'entries', name: 'entries', kind: 'user', type: () => OptionInfo, repeat: 'eos', doc: "Options in order." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeTlvOptions(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeTlvOptions(bytes, offset, end),
   encode: (value: unknown) => encodeTlvOptions(value as TlvOptionsInit),
   toJson: (value: unknown) => toJsonTlvOptions(value as TlvOptions),
   toJsonText: (value: unknown) => jsonText(writeJsonTlvOptions, value as TlvOptions),
@@ -118,10 +118,11 @@ export const TlvOptionsInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonTlvOptions(json),
 };
 
-/** Decodes one tlv_options at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeTlvOptions(bytes: Uint8Array, offset = 0): Decoded<TlvOptions> {
+/** Decodes one tlv_options from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeTlvOptions(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<TlvOptions> {
+  if (end > bytes.length) throw new RangeError(`decodeTlvOptions: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readTlvOptions(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'tlv_options'); }
+  try { const value = readTlvOptions(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'tlv_options'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthTlvOptions(value: TlvOptionsInit): number {
@@ -307,7 +308,7 @@ export const OptionInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'switch', on: "kind", cases: [{ match: 0, type: () => EndOfOptionsInfo }, { match: 1, type: () => NoOperationInfo }], fallback: () => TlvInfo, doc: "Option length and data; absent for kind 1, the padding for kind 0." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeOption(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeOption(bytes, offset, end),
   encode: (value: unknown) => encodeOption(value as OptionInit),
   toJson: (value: unknown) => toJsonOption(value as Option),
   toJsonText: (value: unknown) => jsonText(writeJsonOption, value as Option),
@@ -315,10 +316,11 @@ export const OptionInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonOption(json),
 };
 
-/** Decodes one option at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeOption(bytes: Uint8Array, offset = 0): Decoded<Option> {
+/** Decodes one option from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeOption(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Option> {
+  if (end > bytes.length) throw new RangeError(`decodeOption: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readOption(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'option'); }
+  try { const value = readOption(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'option'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthOption(value: OptionInit): number {
@@ -437,7 +439,7 @@ export const EndOfOptionsInfo: TypeInfo = {
     { id: 'padding', name: 'padding', kind: 'bytes', size: 'eos', doc: "Padding after the end of the list." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeEndOfOptions(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeEndOfOptions(bytes, offset, end),
   encode: (value: unknown) => encodeEndOfOptions(value as EndOfOptionsInit),
   toJson: (value: unknown) => toJsonEndOfOptions(value as EndOfOptions),
   toJsonText: (value: unknown) => jsonText(writeJsonEndOfOptions, value as EndOfOptions),
@@ -445,10 +447,11 @@ export const EndOfOptionsInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonEndOfOptions(json),
 };
 
-/** Decodes one end_of_options at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeEndOfOptions(bytes: Uint8Array, offset = 0): Decoded<EndOfOptions> {
+/** Decodes one end_of_options from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeEndOfOptions(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<EndOfOptions> {
+  if (end > bytes.length) throw new RangeError(`decodeEndOfOptions: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readEndOfOptions(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'end_of_options'); }
+  try { const value = readEndOfOptions(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'end_of_options'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthEndOfOptions(value: EndOfOptionsInit): number {
@@ -543,7 +546,7 @@ export const NoOperationInfo: TypeInfo = {
   fields: [
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeNoOperation(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeNoOperation(bytes, offset, end),
   encode: (value: unknown) => encodeNoOperation(value as NoOperationInit),
   toJson: (value: unknown) => toJsonNoOperation(value as NoOperation),
   toJsonText: (value: unknown) => jsonText(writeJsonNoOperation, value as NoOperation),
@@ -551,10 +554,11 @@ export const NoOperationInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonNoOperation(json),
 };
 
-/** Decodes one no_operation at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeNoOperation(bytes: Uint8Array, offset = 0): Decoded<NoOperation> {
+/** Decodes one no_operation from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeNoOperation(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<NoOperation> {
+  if (end > bytes.length) throw new RangeError(`decodeNoOperation: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readNoOperation(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'no_operation'); }
+  try { const value = readNoOperation(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'no_operation'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthNoOperation(value: NoOperationInit): number {
@@ -704,7 +708,7 @@ export const TlvInfo: TypeInfo = {
     { id: 'data', name: 'data', kind: 'bytes', size: 'expr', sizeExpr: "(length - 2)", doc: "Option data." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeTlv(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeTlv(bytes, offset, end),
   encode: (value: unknown) => encodeTlv(value as TlvInit),
   toJson: (value: unknown) => toJsonTlv(value as Tlv),
   toJsonText: (value: unknown) => jsonText(writeJsonTlv, value as Tlv),
@@ -712,10 +716,11 @@ export const TlvInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonTlv(json),
 };
 
-/** Decodes one tlv at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeTlv(bytes: Uint8Array, offset = 0): Decoded<Tlv> {
+/** Decodes one tlv from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeTlv(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Tlv> {
+  if (end > bytes.length) throw new RangeError(`decodeTlv: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readTlv(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'tlv'); }
+  try { const value = readTlv(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'tlv'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthTlv(value: TlvInit): number {

@@ -197,7 +197,7 @@ export const UdpInfo: TypeInfo = {
     { id: 'trailer', name: 'trailer', kind: 'bytes', size: 'eos', doc: "Bytes after `length` inside the IP payload, normally empty." },
   ] as FieldInfo[],
   instances: ['isTruncated'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeUdp(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeUdp(bytes, offset, end),
   encode: (value: unknown) => encodeUdp(value as UdpInit),
   toJson: (value: unknown) => toJsonUdp(value as Udp),
   toJsonText: (value: unknown) => jsonText(writeJsonUdp, value as Udp),
@@ -205,10 +205,11 @@ export const UdpInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonUdp(json),
 };
 
-/** Decodes one udp at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeUdp(bytes: Uint8Array, offset = 0): Decoded<Udp> {
+/** Decodes one udp from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeUdp(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Udp> {
+  if (end > bytes.length) throw new RangeError(`decodeUdp: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readUdp(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'udp'); }
+  try { const value = readUdp(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'udp'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthUdp(value: UdpInit): number {

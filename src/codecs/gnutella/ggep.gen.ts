@@ -131,7 +131,7 @@ export const GgepBlockInfo: TypeInfo = {
     { id: 'extensions', name: 'extensions', kind: 'user', type: () => ExtensionInfo, repeat: 'until', until: "_.is_last", doc: "The block's extensions; the last one has `is_last` set." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeGgepBlock(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeGgepBlock(bytes, offset, end),
   encode: (value: unknown) => encodeGgepBlock(value as GgepBlockInit),
   toJson: (value: unknown) => toJsonGgepBlock(value as GgepBlock),
   toJsonText: (value: unknown) => jsonText(writeJsonGgepBlock, value as GgepBlock),
@@ -139,10 +139,11 @@ export const GgepBlockInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonGgepBlock(json),
 };
 
-/** Decodes one ggep_block at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeGgepBlock(bytes: Uint8Array, offset = 0): Decoded<GgepBlock> {
+/** Decodes one ggep_block from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeGgepBlock(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<GgepBlock> {
+  if (end > bytes.length) throw new RangeError(`decodeGgepBlock: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readGgepBlock(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ggep_block'); }
+  try { const value = readGgepBlock(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ggep_block'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthGgepBlock(value: GgepBlockInit): number {
@@ -419,7 +420,7 @@ export const ExtensionInfo: TypeInfo = {
     { id: 'data', name: 'data', kind: 'bytes', size: 'expr', sizeExpr: "((len_chunks.size == 1) ? len_chunks[0].value : ((len_chunks.size == 2) ? ((len_chunks[0].value << 6) | len_chunks[1].value) : (((len_chunks[0].value << 12) | (len_chunks[1].value << 6)) | len_chunks[2].value)))", doc: "Extension data (`data_len` bytes), still COBS-encoded / deflated when the flags say so." },
   ] as FieldInfo[],
   instances: ['dataLen'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeExtension(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeExtension(bytes, offset, end),
   encode: (value: unknown) => encodeExtension(value as ExtensionInit),
   toJson: (value: unknown) => toJsonExtension(value as Extension),
   toJsonText: (value: unknown) => jsonText(writeJsonExtension, value as Extension),
@@ -427,10 +428,11 @@ export const ExtensionInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonExtension(json),
 };
 
-/** Decodes one extension at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeExtension(bytes: Uint8Array, offset = 0): Decoded<Extension> {
+/** Decodes one extension from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeExtension(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Extension> {
+  if (end > bytes.length) throw new RangeError(`decodeExtension: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readExtension(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'extension'); }
+  try { const value = readExtension(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'extension'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthExtension(value: ExtensionInit): number {

@@ -374,7 +374,7 @@ export const GnutellaInfo: TypeInfo = {
     { id: 'payload', name: 'payload', kind: 'switch', on: "payload_type", cases: [{ match: 0, type: () => PingInfo }, { match: 1, type: () => PongInfo }, { match: 2, type: () => ByeInfo }, { match: 48, type: () => QrpInfo }, { match: 49, type: () => VendorMsgInfo }, { match: 50, type: () => VendorMsgInfo }, { match: 64, type: () => PushInfo }, { match: 128, type: () => QueryInfo }, { match: 129, type: () => QueryHitInfo }, { match: 205, type: () => HsepInfo }], size: 'expr', sizeExpr: "payload_length", doc: "The payload; its layout depends on `payload_type`. Unknown types keep the raw bytes." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeGnutella(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeGnutella(bytes, offset, end),
   encode: (value: unknown) => encodeGnutella(value as GnutellaInit),
   toJson: (value: unknown) => toJsonGnutella(value as Gnutella),
   toJsonText: (value: unknown) => jsonText(writeJsonGnutella, value as Gnutella),
@@ -382,10 +382,11 @@ export const GnutellaInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonGnutella(json),
 };
 
-/** Decodes one gnutella at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeGnutella(bytes: Uint8Array, offset = 0): Decoded<Gnutella> {
+/** Decodes one gnutella from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeGnutella(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Gnutella> {
+  if (end > bytes.length) throw new RangeError(`decodeGnutella: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readGnutella(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gnutella'); }
+  try { const value = readGnutella(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gnutella'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthGnutella(value: GnutellaInit): number {
@@ -521,7 +522,7 @@ export const PingInfo: TypeInfo = {
     { id: 'ggep', name: 'ggep', kind: 'user', type: () => GgepBlockInfo, repeat: 'eos', doc: "GGEP blocks (none for an empty ping), until the end of the payload." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePing(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePing(bytes, offset, end),
   encode: (value: unknown) => encodePing(value as PingInit),
   toJson: (value: unknown) => toJsonPing(value as Ping),
   toJsonText: (value: unknown) => jsonText(writeJsonPing, value as Ping),
@@ -529,10 +530,11 @@ export const PingInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPing(json),
 };
 
-/** Decodes one ping at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePing(bytes: Uint8Array, offset = 0): Decoded<Ping> {
+/** Decodes one ping from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePing(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Ping> {
+  if (end > bytes.length) throw new RangeError(`decodePing: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPing(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ping'); }
+  try { const value = readPing(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'ping'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPing(value: PingInit): number {
@@ -756,7 +758,7 @@ export const PongInfo: TypeInfo = {
     { id: 'ggep', name: 'ggep', kind: 'user', type: () => GgepBlockInfo, repeat: 'eos', doc: "GGEP blocks (0.6), until the end of the payload." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePong(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePong(bytes, offset, end),
   encode: (value: unknown) => encodePong(value as PongInit),
   toJson: (value: unknown) => toJsonPong(value as Pong),
   toJsonText: (value: unknown) => jsonText(writeJsonPong, value as Pong),
@@ -764,10 +766,11 @@ export const PongInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPong(json),
 };
 
-/** Decodes one pong at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePong(bytes: Uint8Array, offset = 0): Decoded<Pong> {
+/** Decodes one pong from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePong(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Pong> {
+  if (end > bytes.length) throw new RangeError(`decodePong: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPong(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'pong'); }
+  try { const value = readPong(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'pong'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPong(value: PongInit): number {
@@ -909,7 +912,7 @@ export const ByeInfo: TypeInfo = {
     { id: 'reason', name: 'reason', kind: 'str', encoding: 'ISO-8859-1', terminator: 0, doc: "Reason text, NUL-terminated; may contain HTTP-style header lines. ISO-8859-1 keeps any byte." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeBye(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeBye(bytes, offset, end),
   encode: (value: unknown) => encodeBye(value as ByeInit),
   toJson: (value: unknown) => toJsonBye(value as Bye),
   toJsonText: (value: unknown) => jsonText(writeJsonBye, value as Bye),
@@ -917,10 +920,11 @@ export const ByeInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonBye(json),
 };
 
-/** Decodes one bye at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeBye(bytes: Uint8Array, offset = 0): Decoded<Bye> {
+/** Decodes one bye from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeBye(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Bye> {
+  if (end > bytes.length) throw new RangeError(`decodeBye: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readBye(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'bye'); }
+  try { const value = readBye(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'bye'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthBye(value: ByeInit): number {
@@ -1109,7 +1113,7 @@ export const QrpInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'switch', on: "variant", cases: [{ match: 0, type: () => QrpResetInfo }, { match: 1, type: () => QrpPatchInfo }], size: 'eos', doc: "Variant body; unknown variants keep the raw bytes." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQrp(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQrp(bytes, offset, end),
   encode: (value: unknown) => encodeQrp(value as QrpInit),
   toJson: (value: unknown) => toJsonQrp(value as Qrp),
   toJsonText: (value: unknown) => jsonText(writeJsonQrp, value as Qrp),
@@ -1117,10 +1121,11 @@ export const QrpInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQrp(json),
 };
 
-/** Decodes one qrp at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQrp(bytes: Uint8Array, offset = 0): Decoded<Qrp> {
+/** Decodes one qrp from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQrp(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Qrp> {
+  if (end > bytes.length) throw new RangeError(`decodeQrp: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQrp(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qrp'); }
+  try { const value = readQrp(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qrp'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQrp(value: QrpInit): number {
@@ -1250,7 +1255,7 @@ export const QrpResetInfo: TypeInfo = {
     { id: 'infinity', name: 'infinity', kind: 'int', width: 1, signed: false, valid: { expr: "_io.eof" }, doc: "The \"infinity\" value of the table." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQrpReset(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQrpReset(bytes, offset, end),
   encode: (value: unknown) => encodeQrpReset(value as QrpResetInit),
   toJson: (value: unknown) => toJsonQrpReset(value as QrpReset),
   toJsonText: (value: unknown) => jsonText(writeJsonQrpReset, value as QrpReset),
@@ -1258,10 +1263,11 @@ export const QrpResetInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQrpReset(json),
 };
 
-/** Decodes one qrp_reset at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQrpReset(bytes: Uint8Array, offset = 0): Decoded<QrpReset> {
+/** Decodes one qrp_reset from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQrpReset(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<QrpReset> {
+  if (end > bytes.length) throw new RangeError(`decodeQrpReset: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQrpReset(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qrp_reset'); }
+  try { const value = readQrpReset(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qrp_reset'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQrpReset(value: QrpResetInit): number {
@@ -1440,7 +1446,7 @@ export const QrpPatchInfo: TypeInfo = {
     { id: 'data', name: 'data', kind: 'bytes', size: 'eos', doc: "Patch data fragment, kept as on the wire (still compressed when `compressor` says so)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQrpPatch(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQrpPatch(bytes, offset, end),
   encode: (value: unknown) => encodeQrpPatch(value as QrpPatchInit),
   toJson: (value: unknown) => toJsonQrpPatch(value as QrpPatch),
   toJsonText: (value: unknown) => jsonText(writeJsonQrpPatch, value as QrpPatch),
@@ -1448,10 +1454,11 @@ export const QrpPatchInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQrpPatch(json),
 };
 
-/** Decodes one qrp_patch at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQrpPatch(bytes: Uint8Array, offset = 0): Decoded<QrpPatch> {
+/** Decodes one qrp_patch from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQrpPatch(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<QrpPatch> {
+  if (end > bytes.length) throw new RangeError(`decodeQrpPatch: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQrpPatch(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qrp_patch'); }
+  try { const value = readQrpPatch(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qrp_patch'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQrpPatch(value: QrpPatchInit): number {
@@ -1635,7 +1642,7 @@ export const VendorMsgInfo: TypeInfo = {
     { id: 'data', name: 'data', kind: 'bytes', size: 'eos', doc: "Message data, raw." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeVendorMsg(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeVendorMsg(bytes, offset, end),
   encode: (value: unknown) => encodeVendorMsg(value as VendorMsgInit),
   toJson: (value: unknown) => toJsonVendorMsg(value as VendorMsg),
   toJsonText: (value: unknown) => jsonText(writeJsonVendorMsg, value as VendorMsg),
@@ -1643,10 +1650,11 @@ export const VendorMsgInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonVendorMsg(json),
 };
 
-/** Decodes one vendor_msg at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeVendorMsg(bytes: Uint8Array, offset = 0): Decoded<VendorMsg> {
+/** Decodes one vendor_msg from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeVendorMsg(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<VendorMsg> {
+  if (end > bytes.length) throw new RangeError(`decodeVendorMsg: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readVendorMsg(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'vendor_msg'); }
+  try { const value = readVendorMsg(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'vendor_msg'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthVendorMsg(value: VendorMsgInit): number {
@@ -1884,7 +1892,7 @@ export const PushInfo: TypeInfo = {
     { id: 'ggep', name: 'ggep', kind: 'user', type: () => GgepBlockInfo, repeat: 'eos', doc: "GGEP blocks (0.6), until the end of the payload." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePush(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePush(bytes, offset, end),
   encode: (value: unknown) => encodePush(value as PushInit),
   toJson: (value: unknown) => toJsonPush(value as Push),
   toJsonText: (value: unknown) => jsonText(writeJsonPush, value as Push),
@@ -1892,10 +1900,11 @@ export const PushInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPush(json),
 };
 
-/** Decodes one push at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePush(bytes: Uint8Array, offset = 0): Decoded<Push> {
+/** Decodes one push from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePush(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Push> {
+  if (end > bytes.length) throw new RangeError(`decodePush: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPush(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'push'); }
+  try { const value = readPush(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'push'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPush(value: PushInit): number {
@@ -2161,7 +2170,7 @@ export const QueryInfo: TypeInfo = {
     { id: 'extensions', name: 'extensions', kind: 'bytes', size: 'eos', doc: "Extension area, raw: HUGE `urn:` items, XML (`<` or `{`) and a GGEP block (0xC3, last),\nseparated by 0x1C; a trailing NUL is sometimes present and kept." },
   ] as FieldInfo[],
   instances: ['isFlags', 'flagsBe', 'minSpeed', 'firewalled', 'wantsXml', 'leafGuided', 'ggepH', 'oobReply', 'fwToFw', 'srUdp', 'maxHits'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQuery(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQuery(bytes, offset, end),
   encode: (value: unknown) => encodeQuery(value as QueryInit),
   toJson: (value: unknown) => toJsonQuery(value as Query),
   toJsonText: (value: unknown) => jsonText(writeJsonQuery, value as Query),
@@ -2169,10 +2178,11 @@ export const QueryInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQuery(json),
 };
 
-/** Decodes one query at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQuery(bytes: Uint8Array, offset = 0): Decoded<Query> {
+/** Decodes one query from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQuery(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Query> {
+  if (end > bytes.length) throw new RangeError(`decodeQuery: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQuery(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'query'); }
+  try { const value = readQuery(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'query'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQuery(value: QueryInit): number {
@@ -2456,7 +2466,7 @@ export const QueryHitInfo: TypeInfo = {
     { id: 'servent_id', name: 'serventId', kind: 'bytes', size: 16, doc: "Servent identifier (client GUID) of the responding host; last 16 bytes of the payload." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQueryHit(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQueryHit(bytes, offset, end),
   encode: (value: unknown) => encodeQueryHit(value as QueryHitInit),
   toJson: (value: unknown) => toJsonQueryHit(value as QueryHit),
   toJsonText: (value: unknown) => jsonText(writeJsonQueryHit, value as QueryHit),
@@ -2464,10 +2474,11 @@ export const QueryHitInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQueryHit(json),
 };
 
-/** Decodes one query_hit at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQueryHit(bytes: Uint8Array, offset = 0): Decoded<QueryHit> {
+/** Decodes one query_hit from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQueryHit(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<QueryHit> {
+  if (end > bytes.length) throw new RangeError(`decodeQueryHit: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQueryHit(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'query_hit'); }
+  try { const value = readQueryHit(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'query_hit'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQueryHit(value: QueryHitInit): number {
@@ -2657,7 +2668,7 @@ export const QueryHitResultInfo: TypeInfo = {
     { id: 'extensions', name: 'extensions', kind: 'bytes', terminator: 0, doc: "Extension area up to its NUL (HUGE `urn:sha1:...`, GGEP, plain text, separated by 0x1C;\nempty for a record ending in a double NUL), kept raw." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQueryHitResult(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQueryHitResult(bytes, offset, end),
   encode: (value: unknown) => encodeQueryHitResult(value as QueryHitResultInit),
   toJson: (value: unknown) => toJsonQueryHitResult(value as QueryHitResult),
   toJsonText: (value: unknown) => jsonText(writeJsonQueryHitResult, value as QueryHitResult),
@@ -2665,10 +2676,11 @@ export const QueryHitResultInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQueryHitResult(json),
 };
 
-/** Decodes one query_hit_result at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQueryHitResult(bytes: Uint8Array, offset = 0): Decoded<QueryHitResult> {
+/** Decodes one query_hit_result from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQueryHitResult(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<QueryHitResult> {
+  if (end > bytes.length) throw new RangeError(`decodeQueryHitResult: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQueryHitResult(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'query_hit_result'); }
+  try { const value = readQueryHitResult(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'query_hit_result'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQueryHitResult(value: QueryHitResultInit): number {
@@ -2814,7 +2826,7 @@ export const QueryHitTrailerInfo: TypeInfo = {
     { id: 'qhd', name: 'qhd', kind: 'switch', on: "((_io.size >= 7) ? 1 : 0)", cases: [{ match: 1, type: () => QhdInfo }], size: 'eos', doc: "The QHD/EQHD trailer when at least 7 bytes are present, else the raw bytes (usually none)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQueryHitTrailer(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQueryHitTrailer(bytes, offset, end),
   encode: (value: unknown) => encodeQueryHitTrailer(value as QueryHitTrailerInit),
   toJson: (value: unknown) => toJsonQueryHitTrailer(value as QueryHitTrailer),
   toJsonText: (value: unknown) => jsonText(writeJsonQueryHitTrailer, value as QueryHitTrailer),
@@ -2822,10 +2834,11 @@ export const QueryHitTrailerInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQueryHitTrailer(json),
 };
 
-/** Decodes one query_hit_trailer at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQueryHitTrailer(bytes: Uint8Array, offset = 0): Decoded<QueryHitTrailer> {
+/** Decodes one query_hit_trailer from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQueryHitTrailer(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<QueryHitTrailer> {
+  if (end > bytes.length) throw new RangeError(`decodeQueryHitTrailer: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQueryHitTrailer(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'query_hit_trailer'); }
+  try { const value = readQueryHitTrailer(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'query_hit_trailer'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQueryHitTrailer(value: QueryHitTrailerInit): number {
@@ -3031,7 +3044,7 @@ export const QhdInfo: TypeInfo = {
     { id: 'private_area', name: 'privateArea', kind: 'bytes', size: 'eos', doc: "Private area, raw: vendor bytes, then a GGEP block (the first 0xC3, when the GGEP flag is\nset), then the XML block (the last `open_data.xml_len` bytes, NUL included)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQhd(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQhd(bytes, offset, end),
   encode: (value: unknown) => encodeQhd(value as QhdInit),
   toJson: (value: unknown) => toJsonQhd(value as Qhd),
   toJsonText: (value: unknown) => jsonText(writeJsonQhd, value as Qhd),
@@ -3039,10 +3052,11 @@ export const QhdInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQhd(json),
 };
 
-/** Decodes one qhd at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQhd(bytes: Uint8Array, offset = 0): Decoded<Qhd> {
+/** Decodes one qhd from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQhd(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Qhd> {
+  if (end > bytes.length) throw new RangeError(`decodeQhd: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQhd(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qhd'); }
+  try { const value = readQhd(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qhd'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQhd(value: QhdInit): number {
@@ -3259,7 +3273,7 @@ export const QhdOpenDataInfo: TypeInfo = {
     { id: 'extra', name: 'extra', kind: 'bytes', size: 'eos', doc: "Remaining open data; with open data size 4 the XML block length (u16 LE, NUL included)." },
   ] as FieldInfo[],
   instances: ['firewalled', 'busy', 'haveUploaded', 'uploadSpeed', 'hasGgep', 'xmlLen'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQhdOpenData(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQhdOpenData(bytes, offset, end),
   encode: (value: unknown) => encodeQhdOpenData(value as QhdOpenDataInit),
   toJson: (value: unknown) => toJsonQhdOpenData(value as QhdOpenData),
   toJsonText: (value: unknown) => jsonText(writeJsonQhdOpenData, value as QhdOpenData),
@@ -3267,10 +3281,11 @@ export const QhdOpenDataInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQhdOpenData(json),
 };
 
-/** Decodes one qhd_open_data at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQhdOpenData(bytes: Uint8Array, offset = 0): Decoded<QhdOpenData> {
+/** Decodes one qhd_open_data from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQhdOpenData(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<QhdOpenData> {
+  if (end > bytes.length) throw new RangeError(`decodeQhdOpenData: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQhdOpenData(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qhd_open_data'); }
+  try { const value = readQhdOpenData(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qhd_open_data'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQhdOpenData(value: QhdOpenDataInit): number {
@@ -3448,7 +3463,7 @@ export const QhdFlagBitsInfo: TypeInfo = {
     { id: 'push', name: 'push', kind: 'bits', bits: 1, doc: "Bit 0 (0x01), push / firewalled." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeQhdFlagBits(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeQhdFlagBits(bytes, offset, end),
   encode: (value: unknown) => encodeQhdFlagBits(value as QhdFlagBitsInit),
   toJson: (value: unknown) => toJsonQhdFlagBits(value as QhdFlagBits),
   toJsonText: (value: unknown) => jsonText(writeJsonQhdFlagBits, value as QhdFlagBits),
@@ -3456,10 +3471,11 @@ export const QhdFlagBitsInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonQhdFlagBits(json),
 };
 
-/** Decodes one qhd_flag_bits at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeQhdFlagBits(bytes: Uint8Array, offset = 0): Decoded<QhdFlagBits> {
+/** Decodes one qhd_flag_bits from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeQhdFlagBits(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<QhdFlagBits> {
+  if (end > bytes.length) throw new RangeError(`decodeQhdFlagBits: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readQhdFlagBits(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qhd_flag_bits'); }
+  try { const value = readQhdFlagBits(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'qhd_flag_bits'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthQhdFlagBits(value: QhdFlagBitsInit): number {
@@ -3595,7 +3611,7 @@ export const HsepInfo: TypeInfo = {
     { id: 'triples', name: 'triples', kind: 'user', type: () => HsepTripleInfo, repeat: 'eos', doc: "Triples for 1, 2, 3, ... hops (24 bytes each)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeHsep(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeHsep(bytes, offset, end),
   encode: (value: unknown) => encodeHsep(value as HsepInit),
   toJson: (value: unknown) => toJsonHsep(value as Hsep),
   toJsonText: (value: unknown) => jsonText(writeJsonHsep, value as Hsep),
@@ -3603,10 +3619,11 @@ export const HsepInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonHsep(json),
 };
 
-/** Decodes one hsep at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeHsep(bytes: Uint8Array, offset = 0): Decoded<Hsep> {
+/** Decodes one hsep from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeHsep(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Hsep> {
+  if (end > bytes.length) throw new RangeError(`decodeHsep: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readHsep(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'hsep'); }
+  try { const value = readHsep(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'hsep'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthHsep(value: HsepInit): number {
@@ -3740,7 +3757,7 @@ export const HsepTripleInfo: TypeInfo = {
     { id: 'kbytes', name: 'kbytes', kind: 'int', width: 8, signed: false, doc: "Number of KiB shared." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeHsepTriple(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeHsepTriple(bytes, offset, end),
   encode: (value: unknown) => encodeHsepTriple(value as HsepTripleInit),
   toJson: (value: unknown) => toJsonHsepTriple(value as HsepTriple),
   toJsonText: (value: unknown) => jsonText(writeJsonHsepTriple, value as HsepTriple),
@@ -3748,10 +3765,11 @@ export const HsepTripleInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonHsepTriple(json),
 };
 
-/** Decodes one hsep_triple at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeHsepTriple(bytes: Uint8Array, offset = 0): Decoded<HsepTriple> {
+/** Decodes one hsep_triple from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeHsepTriple(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<HsepTriple> {
+  if (end > bytes.length) throw new RangeError(`decodeHsepTriple: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readHsepTriple(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'hsep_triple'); }
+  try { const value = readHsepTriple(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'hsep_triple'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthHsepTriple(value: HsepTripleInit): number {

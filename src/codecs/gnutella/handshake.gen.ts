@@ -139,7 +139,7 @@ export const GnutellaHandshakeInfo: TypeInfo = {
     { id: 'headers', name: 'headers', kind: 'user', type: () => LineInfo, repeat: 'until', until: "_.is_blank", doc: "Header lines (`Name: value`), ending with (and including) the empty line that ends the block." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeGnutellaHandshake(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeGnutellaHandshake(bytes, offset, end),
   encode: (value: unknown) => encodeGnutellaHandshake(value as GnutellaHandshakeInit),
   toJson: (value: unknown) => toJsonGnutellaHandshake(value as GnutellaHandshake),
   toJsonText: (value: unknown) => jsonText(writeJsonGnutellaHandshake, value as GnutellaHandshake),
@@ -147,10 +147,11 @@ export const GnutellaHandshakeInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonGnutellaHandshake(json),
 };
 
-/** Decodes one gnutella_handshake at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeGnutellaHandshake(bytes: Uint8Array, offset = 0): Decoded<GnutellaHandshake> {
+/** Decodes one gnutella_handshake from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeGnutellaHandshake(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<GnutellaHandshake> {
+  if (end > bytes.length) throw new RangeError(`decodeGnutellaHandshake: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readGnutellaHandshake(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gnutella_handshake'); }
+  try { const value = readGnutellaHandshake(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gnutella_handshake'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthGnutellaHandshake(value: GnutellaHandshakeInit): number {
@@ -279,7 +280,7 @@ export const LineInfo: TypeInfo = {
     { id: 'text', name: 'text', kind: 'str', encoding: 'ISO-8859-1', terminator: 10, doc: "Line content without the LF; ends with CR for CRLF lines. ISO-8859-1 keeps every byte." },
   ] as FieldInfo[],
   instances: ['isBlank'],
-  decode: (bytes: Uint8Array, offset?: number) => decodeLine(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeLine(bytes, offset, end),
   encode: (value: unknown) => encodeLine(value as LineInit),
   toJson: (value: unknown) => toJsonLine(value as Line),
   toJsonText: (value: unknown) => jsonText(writeJsonLine, value as Line),
@@ -287,10 +288,11 @@ export const LineInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonLine(json),
 };
 
-/** Decodes one line at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeLine(bytes: Uint8Array, offset = 0): Decoded<Line> {
+/** Decodes one line from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeLine(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Line> {
+  if (end > bytes.length) throw new RangeError(`decodeLine: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readLine(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'line'); }
+  try { const value = readLine(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'line'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthLine(value: LineInit): number {

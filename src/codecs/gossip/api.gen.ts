@@ -224,7 +224,7 @@ export const GossipApiInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 500, type: () => AnnounceInfo }, { match: 501, type: () => NotifyInfo }, { match: 502, type: () => NotificationInfo }, { match: 503, type: () => ValidationInfo }], size: 'expr', sizeExpr: "(size - 4)", doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeGossipApi(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeGossipApi(bytes, offset, end),
   encode: (value: unknown) => encodeGossipApi(value as GossipApiInit),
   toJson: (value: unknown) => toJsonGossipApi(value as GossipApi),
   toJsonText: (value: unknown) => jsonText(writeJsonGossipApi, value as GossipApi),
@@ -232,10 +232,11 @@ export const GossipApiInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonGossipApi(json),
 };
 
-/** Decodes one gossip_api at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeGossipApi(bytes: Uint8Array, offset = 0): Decoded<GossipApi> {
+/** Decodes one gossip_api from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeGossipApi(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<GossipApi> {
+  if (end > bytes.length) throw new RangeError(`decodeGossipApi: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readGossipApi(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gossip_api'); }
+  try { const value = readGossipApi(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gossip_api'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthGossipApi(value: GossipApiInit): number {
@@ -401,7 +402,7 @@ export const AnnounceInfo: TypeInfo = {
     { id: 'data', name: 'data', kind: 'bytes', size: 'eos', doc: "The data item to spread (rest of the message)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeAnnounce(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeAnnounce(bytes, offset, end),
   encode: (value: unknown) => encodeAnnounce(value as AnnounceInit),
   toJson: (value: unknown) => toJsonAnnounce(value as Announce),
   toJsonText: (value: unknown) => jsonText(writeJsonAnnounce, value as Announce),
@@ -409,10 +410,11 @@ export const AnnounceInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonAnnounce(json),
 };
 
-/** Decodes one announce at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeAnnounce(bytes: Uint8Array, offset = 0): Decoded<Announce> {
+/** Decodes one announce from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeAnnounce(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Announce> {
+  if (end > bytes.length) throw new RangeError(`decodeAnnounce: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readAnnounce(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'announce'); }
+  try { const value = readAnnounce(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'announce'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthAnnounce(value: AnnounceInit): number {
@@ -541,7 +543,7 @@ export const NotifyInfo: TypeInfo = {
     { id: 'data_type', name: 'dataType', kind: 'int', width: 2, signed: false, valid: { expr: "(_io.size == 4)" }, doc: "Data type to be notified about." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeNotify(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeNotify(bytes, offset, end),
   encode: (value: unknown) => encodeNotify(value as NotifyInit),
   toJson: (value: unknown) => toJsonNotify(value as Notify),
   toJsonText: (value: unknown) => jsonText(writeJsonNotify, value as Notify),
@@ -549,10 +551,11 @@ export const NotifyInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonNotify(json),
 };
 
-/** Decodes one notify at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeNotify(bytes: Uint8Array, offset = 0): Decoded<Notify> {
+/** Decodes one notify from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeNotify(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Notify> {
+  if (end > bytes.length) throw new RangeError(`decodeNotify: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readNotify(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'notify'); }
+  try { const value = readNotify(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'notify'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthNotify(value: NotifyInit): number {
@@ -705,7 +708,7 @@ export const NotificationInfo: TypeInfo = {
     { id: 'data', name: 'data', kind: 'bytes', size: 'eos', doc: "The data item." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeNotification(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeNotification(bytes, offset, end),
   encode: (value: unknown) => encodeNotification(value as NotificationInit),
   toJson: (value: unknown) => toJsonNotification(value as Notification),
   toJsonText: (value: unknown) => jsonText(writeJsonNotification, value as Notification),
@@ -713,10 +716,11 @@ export const NotificationInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonNotification(json),
 };
 
-/** Decodes one notification at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeNotification(bytes: Uint8Array, offset = 0): Decoded<Notification> {
+/** Decodes one notification from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeNotification(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Notification> {
+  if (end > bytes.length) throw new RangeError(`decodeNotification: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readNotification(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'notification'); }
+  try { const value = readNotification(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'notification'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthNotification(value: NotificationInit): number {
@@ -856,7 +860,7 @@ export const ValidationInfo: TypeInfo = {
     { id: 'valid', name: 'valid', kind: 'bits', bits: 1, valid: { expr: "(_io.size == 4)" }, doc: "V bit (bit 0 of the last byte); true = well-formed, may be propagated." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeValidation(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeValidation(bytes, offset, end),
   encode: (value: unknown) => encodeValidation(value as ValidationInit),
   toJson: (value: unknown) => toJsonValidation(value as Validation),
   toJsonText: (value: unknown) => jsonText(writeJsonValidation, value as Validation),
@@ -864,10 +868,11 @@ export const ValidationInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonValidation(json),
 };
 
-/** Decodes one validation at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeValidation(bytes: Uint8Array, offset = 0): Decoded<Validation> {
+/** Decodes one validation from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeValidation(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Validation> {
+  if (end > bytes.length) throw new RangeError(`decodeValidation: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readValidation(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'validation'); }
+  try { const value = readValidation(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'validation'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthValidation(value: ValidationInit): number {

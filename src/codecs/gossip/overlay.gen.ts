@@ -240,7 +240,7 @@ export const GossipOverlayInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 510, type: () => InitInfo }, { match: 511, type: () => PopulateInfo }, { match: 512, type: () => ConnectInfo }, { match: 513, type: () => DisconnectInfo }, { match: 514, type: () => NeighborsInfo }], size: 'expr', sizeExpr: "(size - 4)", doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeGossipOverlay(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeGossipOverlay(bytes, offset, end),
   encode: (value: unknown) => encodeGossipOverlay(value as GossipOverlayInit),
   toJson: (value: unknown) => toJsonGossipOverlay(value as GossipOverlay),
   toJsonText: (value: unknown) => jsonText(writeJsonGossipOverlay, value as GossipOverlay),
@@ -248,10 +248,11 @@ export const GossipOverlayInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonGossipOverlay(json),
 };
 
-/** Decodes one gossip_overlay at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeGossipOverlay(bytes: Uint8Array, offset = 0): Decoded<GossipOverlay> {
+/** Decodes one gossip_overlay from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeGossipOverlay(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<GossipOverlay> {
+  if (end > bytes.length) throw new RangeError(`decodeGossipOverlay: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readGossipOverlay(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gossip_overlay'); }
+  try { const value = readGossipOverlay(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gossip_overlay'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthGossipOverlay(value: GossipOverlayInit): number {
@@ -382,7 +383,7 @@ export const InitInfo: TypeInfo = {
     { id: 'reserved', name: 'reserved', kind: 'int', width: 2, signed: false, defaultValue: 0, valid: { expr: "(_io.size == 4)" }, doc: "Reserved; ignored on decode, written as zero." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeInit(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeInit(bytes, offset, end),
   encode: (value: unknown) => encodeInit(value as InitInit),
   toJson: (value: unknown) => toJsonInit(value as Init),
   toJsonText: (value: unknown) => jsonText(writeJsonInit, value as Init),
@@ -390,10 +391,11 @@ export const InitInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonInit(json),
 };
 
-/** Decodes one init at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeInit(bytes: Uint8Array, offset = 0): Decoded<Init> {
+/** Decodes one init from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeInit(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Init> {
+  if (end > bytes.length) throw new RangeError(`decodeInit: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readInit(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'init'); }
+  try { const value = readInit(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'init'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthInit(value: InitInit): number {
@@ -564,7 +566,7 @@ export const PopulateInfo: TypeInfo = {
     { id: 'entries', name: 'entries', kind: 'user', type: () => PeerEntryInfo, repeat: 'eos', doc: "Online peers (peerwire-defined PeerEntry list), until the end of the message." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePopulate(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePopulate(bytes, offset, end),
   encode: (value: unknown) => encodePopulate(value as PopulateInit),
   toJson: (value: unknown) => toJsonPopulate(value as Populate),
   toJsonText: (value: unknown) => jsonText(writeJsonPopulate, value as Populate),
@@ -572,10 +574,11 @@ export const PopulateInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPopulate(json),
 };
 
-/** Decodes one populate at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePopulate(bytes: Uint8Array, offset = 0): Decoded<Populate> {
+/** Decodes one populate from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePopulate(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Populate> {
+  if (end > bytes.length) throw new RangeError(`decodePopulate: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPopulate(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'populate'); }
+  try { const value = readPopulate(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'populate'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPopulate(value: PopulateInit): number {
@@ -704,7 +707,7 @@ export const ConnectInfo: TypeInfo = {
     { id: 'reserved', name: 'reserved', kind: 'int', width: 2, signed: false, defaultValue: 0, valid: { expr: "(_io.size == 4)" }, doc: "Reserved; ignored on decode, written as zero." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeConnect(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeConnect(bytes, offset, end),
   encode: (value: unknown) => encodeConnect(value as ConnectInit),
   toJson: (value: unknown) => toJsonConnect(value as Connect),
   toJsonText: (value: unknown) => jsonText(writeJsonConnect, value as Connect),
@@ -712,10 +715,11 @@ export const ConnectInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonConnect(json),
 };
 
-/** Decodes one connect at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeConnect(bytes: Uint8Array, offset = 0): Decoded<Connect> {
+/** Decodes one connect from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeConnect(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Connect> {
+  if (end > bytes.length) throw new RangeError(`decodeConnect: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readConnect(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'connect'); }
+  try { const value = readConnect(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'connect'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthConnect(value: ConnectInit): number {
@@ -844,7 +848,7 @@ export const DisconnectInfo: TypeInfo = {
     { id: 'reserved', name: 'reserved', kind: 'int', width: 2, signed: false, defaultValue: 0, valid: { expr: "(_io.size == 4)" }, doc: "Reserved; ignored on decode, written as zero." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeDisconnect(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeDisconnect(bytes, offset, end),
   encode: (value: unknown) => encodeDisconnect(value as DisconnectInit),
   toJson: (value: unknown) => toJsonDisconnect(value as Disconnect),
   toJsonText: (value: unknown) => jsonText(writeJsonDisconnect, value as Disconnect),
@@ -852,10 +856,11 @@ export const DisconnectInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonDisconnect(json),
 };
 
-/** Decodes one disconnect at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeDisconnect(bytes: Uint8Array, offset = 0): Decoded<Disconnect> {
+/** Decodes one disconnect from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeDisconnect(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Disconnect> {
+  if (end > bytes.length) throw new RangeError(`decodeDisconnect: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readDisconnect(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'disconnect'); }
+  try { const value = readDisconnect(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'disconnect'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthDisconnect(value: DisconnectInit): number {
@@ -1026,7 +1031,7 @@ export const NeighborsInfo: TypeInfo = {
     { id: 'entries', name: 'entries', kind: 'user', type: () => PeerEntryInfo, repeat: 'eos', doc: "The sender's neighbours (peerwire-defined PeerEntry list), until the end of the message." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeNeighbors(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeNeighbors(bytes, offset, end),
   encode: (value: unknown) => encodeNeighbors(value as NeighborsInit),
   toJson: (value: unknown) => toJsonNeighbors(value as Neighbors),
   toJsonText: (value: unknown) => jsonText(writeJsonNeighbors, value as Neighbors),
@@ -1034,10 +1039,11 @@ export const NeighborsInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonNeighbors(json),
 };
 
-/** Decodes one neighbors at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeNeighbors(bytes: Uint8Array, offset = 0): Decoded<Neighbors> {
+/** Decodes one neighbors from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeNeighbors(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Neighbors> {
+  if (end > bytes.length) throw new RangeError(`decodeNeighbors: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readNeighbors(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'neighbors'); }
+  try { const value = readNeighbors(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'neighbors'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthNeighbors(value: NeighborsInit): number {
@@ -1180,7 +1186,7 @@ export const PeerEntryInfo: TypeInfo = {
     { id: 'addr', name: 'addr', kind: 'user', type: () => PeerAddrInfo, doc: "Address of the peer's P2P TCP server (peerwire-defined PeerAddr, see peer_addr.ksy)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePeerEntry(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePeerEntry(bytes, offset, end),
   encode: (value: unknown) => encodePeerEntry(value as PeerEntryInit),
   toJson: (value: unknown) => toJsonPeerEntry(value as PeerEntry),
   toJsonText: (value: unknown) => jsonText(writeJsonPeerEntry, value as PeerEntry),
@@ -1188,10 +1194,11 @@ export const PeerEntryInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPeerEntry(json),
 };
 
-/** Decodes one peer_entry at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePeerEntry(bytes: Uint8Array, offset = 0): Decoded<PeerEntry> {
+/** Decodes one peer_entry from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePeerEntry(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<PeerEntry> {
+  if (end > bytes.length) throw new RangeError(`decodePeerEntry: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPeerEntry(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'peer_entry'); }
+  try { const value = readPeerEntry(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'peer_entry'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPeerEntry(value: PeerEntryInit): number {

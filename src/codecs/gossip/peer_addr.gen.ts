@@ -160,7 +160,7 @@ export const PeerAddrInfo: TypeInfo = {
     { id: 'address', name: 'address', kind: 'bytes', size: 'expr', sizeExpr: "(is_ipv6 ? 16 : 4)", doc: "IPv4 (4 bytes) or IPv6 (16 bytes) address in network byte order (peerwire-defined field)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePeerAddr(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePeerAddr(bytes, offset, end),
   encode: (value: unknown) => encodePeerAddr(value as PeerAddrInit),
   toJson: (value: unknown) => toJsonPeerAddr(value as PeerAddr),
   toJsonText: (value: unknown) => jsonText(writeJsonPeerAddr, value as PeerAddr),
@@ -168,10 +168,11 @@ export const PeerAddrInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPeerAddr(json),
 };
 
-/** Decodes one peer_addr at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePeerAddr(bytes: Uint8Array, offset = 0): Decoded<PeerAddr> {
+/** Decodes one peer_addr from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePeerAddr(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<PeerAddr> {
+  if (end > bytes.length) throw new RangeError(`decodePeerAddr: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPeerAddr(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'peer_addr'); }
+  try { const value = readPeerAddr(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'peer_addr'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPeerAddr(value: PeerAddrInit): number {

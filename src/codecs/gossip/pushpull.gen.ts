@@ -229,7 +229,7 @@ export const GossipPushpullInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'switch', on: "type", cases: [{ match: 504, type: () => PullInfo }, { match: 505, type: () => ResponseInfo }, { match: 506, type: () => PushInfo }, { match: 507, type: () => SendContentInfo }], size: 'expr', sizeExpr: "(size - 4)", doc: "Message body; its layout depends on `type`. Unknown types keep the raw bytes." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeGossipPushpull(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeGossipPushpull(bytes, offset, end),
   encode: (value: unknown) => encodeGossipPushpull(value as GossipPushpullInit),
   toJson: (value: unknown) => toJsonGossipPushpull(value as GossipPushpull),
   toJsonText: (value: unknown) => jsonText(writeJsonGossipPushpull, value as GossipPushpull),
@@ -237,10 +237,11 @@ export const GossipPushpullInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonGossipPushpull(json),
 };
 
-/** Decodes one gossip_pushpull at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeGossipPushpull(bytes: Uint8Array, offset = 0): Decoded<GossipPushpull> {
+/** Decodes one gossip_pushpull from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeGossipPushpull(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<GossipPushpull> {
+  if (end > bytes.length) throw new RangeError(`decodeGossipPushpull: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readGossipPushpull(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gossip_pushpull'); }
+  try { const value = readGossipPushpull(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'gossip_pushpull'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthGossipPushpull(value: GossipPushpullInit): number {
@@ -363,7 +364,7 @@ export const PullInfo: TypeInfo = {
     { id: 'addr', name: 'addr', kind: 'user', type: () => PeerAddrInfo, valid: { expr: "_io.eof" }, doc: "Address of the requester's P2P server (peerwire-defined), filling the whole body." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePull(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePull(bytes, offset, end),
   encode: (value: unknown) => encodePull(value as PullInit),
   toJson: (value: unknown) => toJsonPull(value as Pull),
   toJsonText: (value: unknown) => jsonText(writeJsonPull, value as Pull),
@@ -371,10 +372,11 @@ export const PullInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPull(json),
 };
 
-/** Decodes one pull at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePull(bytes: Uint8Array, offset = 0): Decoded<Pull> {
+/** Decodes one pull from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePull(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Pull> {
+  if (end > bytes.length) throw new RangeError(`decodePull: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPull(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'pull'); }
+  try { const value = readPull(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'pull'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPull(value: PullInit): number {
@@ -537,7 +539,7 @@ export const ResponseInfo: TypeInfo = {
     { id: 'peers', name: 'peers', kind: 'user', type: () => PeerAddrInfo, repeat: 'expr', countExpr: "count", valid: { expr: "(((_index + 1) < count) or _io.eof)" }, doc: "The responder's known peers (peerwire-defined PeerAddr list); must end the message." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeResponse(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeResponse(bytes, offset, end),
   encode: (value: unknown) => encodeResponse(value as ResponseInit),
   toJson: (value: unknown) => toJsonResponse(value as Response),
   toJsonText: (value: unknown) => jsonText(writeJsonResponse, value as Response),
@@ -545,10 +547,11 @@ export const ResponseInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonResponse(json),
 };
 
-/** Decodes one response at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeResponse(bytes: Uint8Array, offset = 0): Decoded<Response> {
+/** Decodes one response from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeResponse(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Response> {
+  if (end > bytes.length) throw new RangeError(`decodeResponse: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readResponse(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'response'); }
+  try { const value = readResponse(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'response'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthResponse(value: ResponseInit): number {
@@ -671,7 +674,7 @@ export const PushInfo: TypeInfo = {
     { id: 'addr', name: 'addr', kind: 'user', type: () => PeerAddrInfo, valid: { expr: "_io.eof" }, doc: "Address of the sender's P2P server (peerwire-defined), filling the whole body." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodePush(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodePush(bytes, offset, end),
   encode: (value: unknown) => encodePush(value as PushInit),
   toJson: (value: unknown) => toJsonPush(value as Push),
   toJsonText: (value: unknown) => jsonText(writeJsonPush, value as Push),
@@ -679,10 +682,11 @@ export const PushInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonPush(json),
 };
 
-/** Decodes one push at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodePush(bytes: Uint8Array, offset = 0): Decoded<Push> {
+/** Decodes one push from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodePush(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Push> {
+  if (end > bytes.length) throw new RangeError(`decodePush: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readPush(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'push'); }
+  try { const value = readPush(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'push'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthPush(value: PushInit): number {
@@ -808,7 +812,7 @@ export const SendContentInfo: TypeInfo = {
     { id: 'content', name: 'content', kind: 'user', type: () => GossipApiInfo, valid: { expr: "_io.eof" }, doc: "The embedded gossip API message (see api.ksy); its `size` must equal the body length." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeSendContent(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeSendContent(bytes, offset, end),
   encode: (value: unknown) => encodeSendContent(value as SendContentInit),
   toJson: (value: unknown) => toJsonSendContent(value as SendContent),
   toJsonText: (value: unknown) => jsonText(writeJsonSendContent, value as SendContent),
@@ -816,10 +820,11 @@ export const SendContentInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonSendContent(json),
 };
 
-/** Decodes one send_content at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeSendContent(bytes: Uint8Array, offset = 0): Decoded<SendContent> {
+/** Decodes one send_content from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeSendContent(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<SendContent> {
+  if (end > bytes.length) throw new RangeError(`decodeSendContent: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readSendContent(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'send_content'); }
+  try { const value = readSendContent(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'send_content'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthSendContent(value: SendContentInit): number {

@@ -338,7 +338,7 @@ export const NapsterInfo: TypeInfo = {
     { id: 'data', name: 'data', kind: 'switch', on: "type", cases: [{ match: 2, type: () => LoginInfo }, { match: 3, type: () => LoginAckInfo }, { match: 100, type: () => AddFileInfo }, { match: 200, type: () => SearchInfo }, { match: 201, type: () => SearchResultInfo }, { match: 202, type: () => EmptyInfo }, { match: 203, type: () => DownloadRequestInfo }, { match: 204, type: () => DownloadAckInfo }], fallback: () => RawTextInfo, size: 'expr', sizeExpr: "length", doc: "Message data; its fields depend on `type`. Types without a layout here keep their text whole." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeNapster(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeNapster(bytes, offset, end),
   encode: (value: unknown) => encodeNapster(value as NapsterInit),
   toJson: (value: unknown) => toJsonNapster(value as Napster),
   toJsonText: (value: unknown) => jsonText(writeJsonNapster, value as Napster),
@@ -346,10 +346,11 @@ export const NapsterInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonNapster(json),
 };
 
-/** Decodes one napster at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeNapster(bytes: Uint8Array, offset = 0): Decoded<Napster> {
+/** Decodes one napster from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeNapster(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Napster> {
+  if (end > bytes.length) throw new RangeError(`decodeNapster: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readNapster(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'napster'); }
+  try { const value = readNapster(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'napster'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthNapster(value: NapsterInit): number {
@@ -467,7 +468,7 @@ export const RawTextInfo: TypeInfo = {
     { id: 'text', name: 'text', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "The whole data text." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeRawText(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeRawText(bytes, offset, end),
   encode: (value: unknown) => encodeRawText(value as RawTextInit),
   toJson: (value: unknown) => toJsonRawText(value as RawText),
   toJsonText: (value: unknown) => jsonText(writeJsonRawText, value as RawText),
@@ -475,10 +476,11 @@ export const RawTextInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonRawText(json),
 };
 
-/** Decodes one raw_text at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeRawText(bytes: Uint8Array, offset = 0): Decoded<RawText> {
+/** Decodes one raw_text from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeRawText(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<RawText> {
+  if (end > bytes.length) throw new RangeError(`decodeRawText: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readRawText(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'raw_text'); }
+  try { const value = readRawText(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'raw_text'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthRawText(value: RawTextInit): number {
@@ -598,7 +600,7 @@ export const EmptyInfo: TypeInfo = {
     { id: 'rest', name: 'rest', kind: 'bytes', size: 'eos', valid: { expr: "(_.size == 0)" }, doc: "Must be empty." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeEmpty(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeEmpty(bytes, offset, end),
   encode: (value: unknown) => encodeEmpty(value as EmptyInit),
   toJson: (value: unknown) => toJsonEmpty(value as Empty),
   toJsonText: (value: unknown) => jsonText(writeJsonEmpty, value as Empty),
@@ -606,10 +608,11 @@ export const EmptyInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonEmpty(json),
 };
 
-/** Decodes one empty at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeEmpty(bytes: Uint8Array, offset = 0): Decoded<Empty> {
+/** Decodes one empty from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeEmpty(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Empty> {
+  if (end > bytes.length) throw new RangeError(`decodeEmpty: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readEmpty(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'empty'); }
+  try { const value = readEmpty(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'empty'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthEmpty(value: EmptyInit): number {
@@ -857,7 +860,7 @@ export const LoginInfo: TypeInfo = {
     { id: 'link_type', name: 'linkType', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "Link type code 0..10 (decimal); later clients append ` <build>`, which stays in this field." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeLogin(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeLogin(bytes, offset, end),
   encode: (value: unknown) => encodeLogin(value as LoginInit),
   toJson: (value: unknown) => toJsonLogin(value as Login),
   toJsonText: (value: unknown) => jsonText(writeJsonLogin, value as Login),
@@ -865,10 +868,11 @@ export const LoginInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonLogin(json),
 };
 
-/** Decodes one login at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeLogin(bytes: Uint8Array, offset = 0): Decoded<Login> {
+/** Decodes one login from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeLogin(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Login> {
+  if (end > bytes.length) throw new RangeError(`decodeLogin: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readLogin(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'login'); }
+  try { const value = readLogin(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'login'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthLogin(value: LoginInit): number {
@@ -986,7 +990,7 @@ export const LoginAckInfo: TypeInfo = {
     { id: 'email', name: 'email', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "E-mail address of the account." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeLoginAck(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeLoginAck(bytes, offset, end),
   encode: (value: unknown) => encodeLoginAck(value as LoginAckInit),
   toJson: (value: unknown) => toJsonLoginAck(value as LoginAck),
   toJsonText: (value: unknown) => jsonText(writeJsonLoginAck, value as LoginAck),
@@ -994,10 +998,11 @@ export const LoginAckInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonLoginAck(json),
 };
 
-/** Decodes one login_ack at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeLoginAck(bytes: Uint8Array, offset = 0): Decoded<LoginAck> {
+/** Decodes one login_ack from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeLoginAck(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<LoginAck> {
+  if (end > bytes.length) throw new RangeError(`decodeLoginAck: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readLoginAck(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'login_ack'); }
+  try { const value = readLoginAck(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'login_ack'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthLoginAck(value: LoginAckInit): number {
@@ -1269,7 +1274,7 @@ export const AddFileInfo: TypeInfo = {
     { id: 'seconds', name: 'seconds', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "Duration in seconds (decimal)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeAddFile(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeAddFile(bytes, offset, end),
   encode: (value: unknown) => encodeAddFile(value as AddFileInit),
   toJson: (value: unknown) => toJsonAddFile(value as AddFile),
   toJsonText: (value: unknown) => jsonText(writeJsonAddFile, value as AddFile),
@@ -1277,10 +1282,11 @@ export const AddFileInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonAddFile(json),
 };
 
-/** Decodes one add_file at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeAddFile(bytes: Uint8Array, offset = 0): Decoded<AddFile> {
+/** Decodes one add_file from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeAddFile(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<AddFile> {
+  if (end > bytes.length) throw new RangeError(`decodeAddFile: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readAddFile(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'add_file'); }
+  try { const value = readAddFile(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'add_file'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthAddFile(value: AddFileInit): number {
@@ -1400,7 +1406,7 @@ export const SearchInfo: TypeInfo = {
     { id: 'query', name: 'query', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "The search clauses." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeSearch(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeSearch(bytes, offset, end),
   encode: (value: unknown) => encodeSearch(value as SearchInit),
   toJson: (value: unknown) => toJsonSearch(value as Search),
   toJsonText: (value: unknown) => jsonText(writeJsonSearch, value as Search),
@@ -1408,10 +1414,11 @@ export const SearchInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonSearch(json),
 };
 
-/** Decodes one search at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeSearch(bytes: Uint8Array, offset = 0): Decoded<Search> {
+/** Decodes one search from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeSearch(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Search> {
+  if (end > bytes.length) throw new RangeError(`decodeSearch: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readSearch(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'search'); }
+  try { const value = readSearch(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'search'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthSearch(value: SearchInit): number {
@@ -1755,7 +1762,7 @@ export const SearchResultInfo: TypeInfo = {
     { id: 'link_type', name: 'linkType', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "Sharer's link type (decimal); an optional ` <weight>` stays in this field." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeSearchResult(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeSearchResult(bytes, offset, end),
   encode: (value: unknown) => encodeSearchResult(value as SearchResultInit),
   toJson: (value: unknown) => toJsonSearchResult(value as SearchResult),
   toJsonText: (value: unknown) => jsonText(writeJsonSearchResult, value as SearchResult),
@@ -1763,10 +1770,11 @@ export const SearchResultInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonSearchResult(json),
 };
 
-/** Decodes one search_result at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeSearchResult(bytes: Uint8Array, offset = 0): Decoded<SearchResult> {
+/** Decodes one search_result from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeSearchResult(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<SearchResult> {
+  if (end > bytes.length) throw new RangeError(`decodeSearchResult: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readSearchResult(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'search_result'); }
+  try { const value = readSearchResult(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'search_result'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthSearchResult(value: SearchResultInit): number {
@@ -1929,7 +1937,7 @@ export const DownloadRequestInfo: TypeInfo = {
     { id: 'file_name', name: 'fileName', kind: 'str', encoding: 'ASCII', terminator: 34, valid: { expr: "_io.eof" }, doc: "File name (up to the closing quote, which ends the message)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeDownloadRequest(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeDownloadRequest(bytes, offset, end),
   encode: (value: unknown) => encodeDownloadRequest(value as DownloadRequestInit),
   toJson: (value: unknown) => toJsonDownloadRequest(value as DownloadRequest),
   toJsonText: (value: unknown) => jsonText(writeJsonDownloadRequest, value as DownloadRequest),
@@ -1937,10 +1945,11 @@ export const DownloadRequestInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonDownloadRequest(json),
 };
 
-/** Decodes one download_request at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeDownloadRequest(bytes: Uint8Array, offset = 0): Decoded<DownloadRequest> {
+/** Decodes one download_request from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeDownloadRequest(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<DownloadRequest> {
+  if (end > bytes.length) throw new RangeError(`decodeDownloadRequest: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readDownloadRequest(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'download_request'); }
+  try { const value = readDownloadRequest(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'download_request'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthDownloadRequest(value: DownloadRequestInit): number {
@@ -2212,7 +2221,7 @@ export const DownloadAckInfo: TypeInfo = {
     { id: 'link_speed', name: 'linkSpeed', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "Uploader's link type (decimal)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeDownloadAck(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeDownloadAck(bytes, offset, end),
   encode: (value: unknown) => encodeDownloadAck(value as DownloadAckInit),
   toJson: (value: unknown) => toJsonDownloadAck(value as DownloadAck),
   toJsonText: (value: unknown) => jsonText(writeJsonDownloadAck, value as DownloadAck),
@@ -2220,10 +2229,11 @@ export const DownloadAckInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonDownloadAck(json),
 };
 
-/** Decodes one download_ack at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeDownloadAck(bytes: Uint8Array, offset = 0): Decoded<DownloadAck> {
+/** Decodes one download_ack from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeDownloadAck(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<DownloadAck> {
+  if (end > bytes.length) throw new RangeError(`decodeDownloadAck: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readDownloadAck(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'download_ack'); }
+  try { const value = readDownloadAck(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'download_ack'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthDownloadAck(value: DownloadAckInit): number {

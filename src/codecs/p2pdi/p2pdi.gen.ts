@@ -235,7 +235,7 @@ export const P2pdiInfo: TypeInfo = {
     { id: 'rest', name: 'rest', kind: 'bytes', size: 'eos', doc: "Bytes after the JSON line: the raw file of a GetRFC 200 response (exactly the JSON's\n`length` bytes, checked by the application); empty for every other message." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeP2pdi(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeP2pdi(bytes, offset, end),
   encode: (value: unknown) => encodeP2pdi(value as P2pdiInit),
   toJson: (value: unknown) => toJsonP2pdi(value as P2pdi),
   toJsonText: (value: unknown) => jsonText(writeJsonP2pdi, value as P2pdi),
@@ -243,10 +243,11 @@ export const P2pdiInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonP2pdi(json),
 };
 
-/** Decodes one p2pdi at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeP2pdi(bytes: Uint8Array, offset = 0): Decoded<P2pdi> {
+/** Decodes one p2pdi from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeP2pdi(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<P2pdi> {
+  if (end > bytes.length) throw new RangeError(`decodeP2pdi: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readP2pdi(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'p2pdi'); }
+  try { const value = readP2pdi(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'p2pdi'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthP2pdi(value: P2pdiInit): number {

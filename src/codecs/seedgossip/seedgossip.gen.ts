@@ -106,7 +106,7 @@ export const SeedgossipInfo: TypeInfo = {
     { id: 'line', name: 'line', kind: 'user', type: () => MessageInfo, terminator: 10, doc: "The message line up to the LF that ends it (peerwire-defined framing; the LF is consumed, not part of the line)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeSeedgossip(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeSeedgossip(bytes, offset, end),
   encode: (value: unknown) => encodeSeedgossip(value as SeedgossipInit),
   toJson: (value: unknown) => toJsonSeedgossip(value as Seedgossip),
   toJsonText: (value: unknown) => jsonText(writeJsonSeedgossip, value as Seedgossip),
@@ -114,10 +114,11 @@ export const SeedgossipInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonSeedgossip(json),
 };
 
-/** Decodes one seedgossip at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeSeedgossip(bytes: Uint8Array, offset = 0): Decoded<Seedgossip> {
+/** Decodes one seedgossip from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeSeedgossip(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Seedgossip> {
+  if (end > bytes.length) throw new RangeError(`decodeSeedgossip: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readSeedgossip(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'seedgossip'); }
+  try { const value = readSeedgossip(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'seedgossip'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthSeedgossip(value: SeedgossipInit): number {
@@ -367,7 +368,7 @@ export const MessageInfo: TypeInfo = {
     { id: 'body', name: 'body', kind: 'switch', on: "((head == \"New Connect Request From\") ? 1 : ((head == \"Liveness Request\") ? 2 : ((head == \"Liveness Reply\") ? 3 : ((head == \"Dead Node\") ? 4 : ((head == \"New Connect Accepted\") ? 5 : 0)))))", cases: [{ match: 0, type: () => FieldsInfo }, { match: 1, type: () => ConnectRequestInfo }, { match: 2, type: () => LivenessRequestInfo }, { match: 3, type: () => LivenessReplyInfo }, { match: 4, type: () => DeadNodeInfo }, { match: 5, type: () => ConnectAcceptedInfo }], size: 'eos', doc: "The rest of the line, split according to `head`." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeMessage(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeMessage(bytes, offset, end),
   encode: (value: unknown) => encodeMessage(value as MessageInit),
   toJson: (value: unknown) => toJsonMessage(value as Message),
   toJsonText: (value: unknown) => jsonText(writeJsonMessage, value as Message),
@@ -375,10 +376,11 @@ export const MessageInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonMessage(json),
 };
 
-/** Decodes one message at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeMessage(bytes: Uint8Array, offset = 0): Decoded<Message> {
+/** Decodes one message from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeMessage(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Message> {
+  if (end > bytes.length) throw new RangeError(`decodeMessage: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readMessage(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'message'); }
+  try { const value = readMessage(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'message'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthMessage(value: MessageInit): number {
@@ -520,7 +522,7 @@ export const ConnectRequestInfo: TypeInfo = {
     { id: 'port', name: 'port', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "Requesting peer's listening port (decimal)." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeConnectRequest(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeConnectRequest(bytes, offset, end),
   encode: (value: unknown) => encodeConnectRequest(value as ConnectRequestInit),
   toJson: (value: unknown) => toJsonConnectRequest(value as ConnectRequest),
   toJsonText: (value: unknown) => jsonText(writeJsonConnectRequest, value as ConnectRequest),
@@ -528,10 +530,11 @@ export const ConnectRequestInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonConnectRequest(json),
 };
 
-/** Decodes one connect_request at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeConnectRequest(bytes: Uint8Array, offset = 0): Decoded<ConnectRequest> {
+/** Decodes one connect_request from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeConnectRequest(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<ConnectRequest> {
+  if (end > bytes.length) throw new RangeError(`decodeConnectRequest: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readConnectRequest(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'connect_request'); }
+  try { const value = readConnectRequest(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'connect_request'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthConnectRequest(value: ConnectRequestInit): number {
@@ -651,7 +654,7 @@ export const ConnectAcceptedInfo: TypeInfo = {
     { id: 'rest', name: 'rest', kind: 'bytes', size: 'eos', valid: { expr: "(_.size == 0)" }, doc: "Must be empty." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeConnectAccepted(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeConnectAccepted(bytes, offset, end),
   encode: (value: unknown) => encodeConnectAccepted(value as ConnectAcceptedInit),
   toJson: (value: unknown) => toJsonConnectAccepted(value as ConnectAccepted),
   toJsonText: (value: unknown) => jsonText(writeJsonConnectAccepted, value as ConnectAccepted),
@@ -659,10 +662,11 @@ export const ConnectAcceptedInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonConnectAccepted(json),
 };
 
-/** Decodes one connect_accepted at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeConnectAccepted(bytes: Uint8Array, offset = 0): Decoded<ConnectAccepted> {
+/** Decodes one connect_accepted from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeConnectAccepted(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<ConnectAccepted> {
+  if (end > bytes.length) throw new RangeError(`decodeConnectAccepted: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readConnectAccepted(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'connect_accepted'); }
+  try { const value = readConnectAccepted(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'connect_accepted'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthConnectAccepted(value: ConnectAcceptedInit): number {
@@ -804,7 +808,7 @@ export const LivenessRequestInfo: TypeInfo = {
     { id: 'ip', name: 'ip', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "Sender's IPv4 address." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeLivenessRequest(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeLivenessRequest(bytes, offset, end),
   encode: (value: unknown) => encodeLivenessRequest(value as LivenessRequestInit),
   toJson: (value: unknown) => toJsonLivenessRequest(value as LivenessRequest),
   toJsonText: (value: unknown) => jsonText(writeJsonLivenessRequest, value as LivenessRequest),
@@ -812,10 +816,11 @@ export const LivenessRequestInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonLivenessRequest(json),
 };
 
-/** Decodes one liveness_request at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeLivenessRequest(bytes: Uint8Array, offset = 0): Decoded<LivenessRequest> {
+/** Decodes one liveness_request from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeLivenessRequest(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<LivenessRequest> {
+  if (end > bytes.length) throw new RangeError(`decodeLivenessRequest: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readLivenessRequest(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'liveness_request'); }
+  try { const value = readLivenessRequest(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'liveness_request'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthLivenessRequest(value: LivenessRequestInit): number {
@@ -981,7 +986,7 @@ export const LivenessReplyInfo: TypeInfo = {
     { id: 'replier_ip', name: 'replierIp', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "Replying peer's IPv4 address." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeLivenessReply(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeLivenessReply(bytes, offset, end),
   encode: (value: unknown) => encodeLivenessReply(value as LivenessReplyInit),
   toJson: (value: unknown) => toJsonLivenessReply(value as LivenessReply),
   toJsonText: (value: unknown) => jsonText(writeJsonLivenessReply, value as LivenessReply),
@@ -989,10 +994,11 @@ export const LivenessReplyInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonLivenessReply(json),
 };
 
-/** Decodes one liveness_reply at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeLivenessReply(bytes: Uint8Array, offset = 0): Decoded<LivenessReply> {
+/** Decodes one liveness_reply from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeLivenessReply(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<LivenessReply> {
+  if (end > bytes.length) throw new RangeError(`decodeLivenessReply: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readLivenessReply(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'liveness_reply'); }
+  try { const value = readLivenessReply(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'liveness_reply'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthLivenessReply(value: LivenessReplyInit): number {
@@ -1182,7 +1188,7 @@ export const DeadNodeInfo: TypeInfo = {
     { id: 'reporter_ip', name: 'reporterIp', kind: 'str', encoding: 'ASCII', size: 'eos', doc: "Reporting peer's IPv4 address." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeDeadNode(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeDeadNode(bytes, offset, end),
   encode: (value: unknown) => encodeDeadNode(value as DeadNodeInit),
   toJson: (value: unknown) => toJsonDeadNode(value as DeadNode),
   toJsonText: (value: unknown) => jsonText(writeJsonDeadNode, value as DeadNode),
@@ -1190,10 +1196,11 @@ export const DeadNodeInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonDeadNode(json),
 };
 
-/** Decodes one dead_node at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeDeadNode(bytes: Uint8Array, offset = 0): Decoded<DeadNode> {
+/** Decodes one dead_node from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeDeadNode(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<DeadNode> {
+  if (end > bytes.length) throw new RangeError(`decodeDeadNode: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readDeadNode(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'dead_node'); }
+  try { const value = readDeadNode(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'dead_node'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthDeadNode(value: DeadNodeInit): number {
@@ -1332,7 +1339,7 @@ export const FieldsInfo: TypeInfo = {
     { id: 'items', name: 'items', kind: 'str', encoding: 'ASCII', terminator: 58, repeat: 'eos', doc: "Texts between colons, in order." },
   ] as FieldInfo[],
   instances: [],
-  decode: (bytes: Uint8Array, offset?: number) => decodeFields(bytes, offset),
+  decode: (bytes: Uint8Array, offset?: number, end?: number) => decodeFields(bytes, offset, end),
   encode: (value: unknown) => encodeFields(value as FieldsInit),
   toJson: (value: unknown) => toJsonFields(value as Fields),
   toJsonText: (value: unknown) => jsonText(writeJsonFields, value as Fields),
@@ -1340,10 +1347,11 @@ export const FieldsInfo: TypeInfo = {
   fromJson: (json: unknown) => fromJsonFields(json),
 };
 
-/** Decodes one fields at `offset`. Returns the value and the bytes consumed; throws DecodeError (field path, byte offset, reason) on bad input. */
-export function decodeFields(bytes: Uint8Array, offset = 0): Decoded<Fields> {
+/** Decodes one fields from bytes[offset, end) (`end` defaults to the end of `bytes`: a message decoded in place inside a larger buffer). Returns the value and the bytes consumed; throws DecodeError (field path, byte offset in `bytes`, reason) on bad input. */
+export function decodeFields(bytes: Uint8Array, offset = 0, end = bytes.length): Decoded<Fields> {
+  if (end > bytes.length) throw new RangeError(`decodeFields: end ${end} is past the ${bytes.length} bytes`);
   const i = inputFor(bytes, offset);
-  try { const value = readFields(i, offset, bytes.length, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'fields'); }
+  try { const value = readFields(i, offset, end, undefined); return { value, size: i.pos - offset }; } catch (e) { throw within(e, 'fields'); }
 }
 /** Exact encoded length of `value` in bytes. */
 export function encodedLengthFields(value: FieldsInit): number {
