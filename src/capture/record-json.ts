@@ -17,10 +17,10 @@ function timeText(ns: bigint | undefined): Uint8Array {
 // Records of one packet (and of one flow direction) come in runs: the JSON of what they share
 // is built once per run. This is the hot path of --json.
 let headKey: DissectRecord | undefined, head = NULL;
-const protoJson = new Map<ProtocolInfo, Map<number, string>>();
+const protoJson = new Map<ProtocolInfo, Map<number, Uint8Array>>();
 
 /** `,"proto":…,"messageType":…,"message":` of a message: one string per protocol and type, made once. */
-function messageHeadJson(r: MessageRecord): string {
+function messageHeadJson(r: MessageRecord): Uint8Array {
   const mt = messageType(r.proto, r.value);
   let byType = protoJson.get(r.proto);
   if (!byType) protoJson.set(r.proto, (byType = new Map()));
@@ -28,7 +28,7 @@ function messageHeadJson(r: MessageRecord): string {
   let text = byType.get(key);
   if (text === undefined) {
     const type = mt === null ? 'null' : `{"name":${mt.name === null ? 'null' : JSON.stringify(mt.name)},"value":${mt.value}}`;
-    byType.set(key, (text = `,"proto":${JSON.stringify(r.proto.proto)},"messageType":${type},"message":`));
+    byType.set(key, (text = asciiBytes(`,"proto":${JSON.stringify(r.proto.proto)},"messageType":${type},"message":`)));
   }
   return text;
 }
@@ -53,7 +53,7 @@ export function writeRecordJson(r: Exclude<DissectRecord, { kind: 'problem' }>, 
   w.int(r.size);
   if (r.compressed) w.ascii(',"compressed":true');
   if (r.kind === 'message') {
-    w.ascii(messageHeadJson(r));
+    w.raw(messageHeadJson(r));
     r.proto.codec.writeJson(r.value, w);
   } else if (r.kind === 'malformed') {
     w.utf8(`,"proto":${JSON.stringify(r.proto)},"error":${JSON.stringify(r.error)},"errorOffset":${r.errorOffset},"path":${JSON.stringify(r.path)},"reason":${JSON.stringify(r.reason)}`);
