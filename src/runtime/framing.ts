@@ -42,7 +42,7 @@ class FrameAt<T> {
   }
 }
 
-function frameAt<T>(ok: boolean, value: T | undefined, error: PeerwireError | undefined, offset: number, src: Uint8Array, start: number, size: number): Frame<T> {
+function frameAt<T>(ok: boolean, value: T | undefined, error: PeerwireError | undefined, offset: number, size: number, src: Uint8Array, start: number): Frame<T> {
   return new FrameAt(ok, value, error, offset, size, src, start) as unknown as Frame<T>;
 }
 
@@ -117,11 +117,11 @@ export class FrameReader<T> {
         const offset = this.base + p;
         try {
           const { value, size } = this.decode(bytes, at, at + n);
-          if (size !== n) out.push(frameAt<T>(false, undefined, new DecodeError('valid', offset + size, '', `message declares ${n} bytes but its fields end after ${size}`), offset, bytes, at, n));
-          else out.push(frameAt(true, value, undefined, offset, bytes, at, n));
+          if (size !== n) out.push(frameAt<T>(false, undefined, new DecodeError('valid', offset + size, '', `message declares ${n} bytes but its fields end after ${size}`), offset, n, bytes, at));
+          else out.push(frameAt(true, value, undefined, offset, n, bytes, at));
         } catch (e) {
           if (!(e instanceof PeerwireError)) throw e;
-          out.push(frameAt<T>(false, undefined, shiftError(e, offset - at), offset, bytes, at, n));
+          out.push(frameAt<T>(false, undefined, shiftError(e, offset - at), offset, n, bytes, at));
         }
       }
       p += n;
@@ -135,7 +135,7 @@ export class FrameReader<T> {
     const bytes = this.buf.slice(0, this.len);
     const err = new DecodeError('eof', this.base, '', `stream ended inside a message (${this.len} bytes buffered)`);
     this.consume(this.len);
-    return [frameAt<T>(false, undefined, err, this.base - bytes.length, bytes, 0, bytes.length)];
+    return [frameAt<T>(false, undefined, err, this.base - bytes.length, bytes.length, bytes, 0)];
   }
 
   private lengthAt(src: Uint8Array, p: number, avail: number): number {
@@ -159,7 +159,7 @@ export class FrameReader<T> {
       if (size === 0) throw new FramingError('consume', this.base + p, '', 'message of zero bytes');
       // Values must not view the reader's own buffer (it is overwritten): decode an exact copy.
       const bytes = copy ? view.slice(0, size) : view;
-      out.push(frameAt(true, copy ? this.decode(bytes, 0, size).value : first.value, undefined, this.base + p, bytes, 0, size));
+      out.push(frameAt(true, copy ? this.decode(bytes, 0, size).value : first.value, undefined, this.base + p, size, bytes, 0));
       return size;
     } catch (e) {
       if (e instanceof FramingError) throw (this.failed = e);
