@@ -145,6 +145,24 @@ interface TcpState {
 
 interface UdpConv { id: number; a: string; label: string }
 
+/**
+ * Frame numbers [first, last] of the packets that carried stream bytes [offset, end) of a tracked
+ * Gnutella direction. `segs` are its raw data events in stream order, each with the packet that
+ * carried it (with reordered segments a later offset can come from an earlier packet).
+ */
+function rawSpan(segs: ReadonlyArray<readonly [number, number]>, offset: number, end: number, lastPacket: number): [number, number] {
+  let lo = lastPacket, hi = lastPacket;
+  for (let i = 0; i < segs.length; i++) {
+    const [off, pk] = segs[i]!;
+    const next = i + 1 < segs.length ? segs[i + 1]![0] : Infinity;
+    if (off < end && next > offset) {
+      if (pk < lo) lo = pk;
+      if (pk > hi) hi = pk;
+    }
+  }
+  return [lo + 1, hi + 1];
+}
+
 const TS_RING = 1 << 18;
 const HANDSHAKE = protocols.find((p) => p.proto === 'gnutella-handshake')!;
 const EMPTY = new Uint8Array(0);
@@ -411,10 +429,7 @@ export class MessageDissector {
         if (g.role === 'connect') st.connect = g.block;
         if (g.role === 'response' && isG2Handshake(st.connect, g.block)) { this.relabel(st, 'g2'); }
         st.binaryBase[g.dir] = g.block.offset + g.block.length;
-        const segs = st.rawSegs[g.dir];
-        let first = g.block.packetIndex;
-        for (const [off, pk] of segs) if (off <= g.block.offset) first = pk;
-        const frames: [number, number] = [first + 1, g.block.packetIndex + 1];
+        const frames = rawSpan(st.rawSegs[g.dir], g.block.offset, g.block.offset + g.block.length, g.block.packetIndex);
         const common = { transport: 'tcp' as const, flow: st.flow.id, dir: g.dir, src: st.ends[g.dir], dst: st.ends[1 - g.dir]!, timeNs: this.timeOf(g.block.packetIndex), frames, offset: g.block.offset, size: g.raw.length };
         try {
           const { value, size } = HANDSHAKE.codec.decode(g.raw, 0);
@@ -457,8 +472,7 @@ export class MessageDissector {
           // The handshake broke: its text seen so far is one record (malformed: too long; incomplete:
           // bytes missing), and the rest of this direction counts as not decoded.
           const t = g.text;
-          const first = st.rawSegs[g.dir].find(([off]) => off >= t.offset)?.[1] ?? g.packetIndex;
-          const base = { transport: 'tcp' as const, flow: st.flow.id, dir: g.dir, src: st.ends[g.dir], dst: st.ends[1 - g.dir]!, compressed: undefined, timeNs: this.timeOf(g.packetIndex), frames: [Math.min(first, g.packetIndex) + 1, g.packetIndex + 1] as [number, number], offset: t.offset, size: t.length, proto: HANDSHAKE.proto };
+          const base = { transport: 'tcp' as const, flow: st.flow.id, dir: g.dir, src: st.ends[g.dir], dst: st.ends[1 - g.dir]!, compressed: undefined, timeNs: this.timeOf(g.packetIndex), frames: rawSpan(st.rawSegs[g.dir], t.offset, t.offset + t.length, g.packetIndex), offset: t.offset, size: t.length, proto: HANDSHAKE.proto };
           if (t.protocolError) out.push({ kind: 'malformed', ...base, error: 'limit', errorOffset: t.offset + t.length, path: '', reason: g.reason });
           else out.push({ kind: 'incomplete', ...base, reason: g.reason });
           this.counters.undecodedBytes += t.length;

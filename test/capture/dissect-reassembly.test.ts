@@ -225,6 +225,21 @@ describe('dissect: bytes missing inside a Gnutella handshake', () => {
   });
 });
 
+describe('dissect: Gnutella handshake segments out of order', () => {
+  it('the handshake record names the earliest and the latest packet that carried it', async () => {
+    // Found by the damaged-capture property (a swapped pair of frames gave frames [27, 26]).
+    const c = new TcpConversation(client, server);
+    const open = c.open();
+    const segs = c.send(0, te.encode('GNUTELLA CONNECT/0.6\r\nUser-Agent: abcdefghijklmnopqrstuvwxyz\r\n\r\n'), 20);
+    expect(segs.length).toBe(4);
+    // Frames after the 3 of the opening: the first segment comes last.
+    const rs = await dissectBytes(new CaptureBuilder().add(...open, segs[1]!, segs[2]!, segs[3]!, segs[0]!).pcap());
+    const hs = messages(rs).filter((r) => r.dir === 0);
+    expect(hs).toHaveLength(1);
+    expect(hs[0]).toMatchObject({ proto: { proto: 'gnutella-handshake' }, offset: 0, frames: [4, 7] });
+  });
+});
+
 describe('dissect: links recognised and not decoded are counted as such', () => {
   const run = async (headers: string, payload: Uint8Array) => {
     const c = new TcpConversation(client, server);
