@@ -141,8 +141,10 @@ export class JsonWriter {
 
   /** An enum label (labels are identifiers), or null for a value the enum does not name. */
   label(l: string | undefined): void {
-    if (l === undefined) this.ascii('null');
-    else this.ascii('"' + l + '"');
+    if (l === undefined) return this.ascii('null');
+    this.byte(QUOTE);
+    this.ascii(l);
+    this.byte(QUOTE);
   }
 
   /** A value instance, as jsonScalar + JSON.stringify would write it. */
