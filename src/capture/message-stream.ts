@@ -127,6 +127,12 @@ export class MessageStream {
   private sinceResync = Infinity;
   /** Bytes of this direction not decoded (dead or skipped). */
   undecodedBytes = 0;
+  /**
+   * Bytes captured after the direction was given up (dead), not yet in a record: one
+   * `incomplete` record per contiguous run, made at the next gap or at the end.
+   */
+  private afterDeath: { why: string; from: number; size: number; firstPacket: number; lastPacket: number } | undefined;
+  private deathReason = '';
 
   constructor(l: LinkCodec, o: MessageStreamOptions = {}) {
     this.link = l;
@@ -188,7 +194,13 @@ export class MessageStream {
       offset = this.pos;
     }
     this.pos = offset + bytes.length;
-    if (this.state === 'dead') { this.undecodedBytes += bytes.length; return; }
+    if (this.state === 'dead') {
+      this.undecodedBytes += bytes.length;
+      const a = this.afterDeath;
+      if (a) { a.size += bytes.length; a.lastPacket = Math.max(a.lastPacket, packetIndex); a.firstPacket = Math.min(a.firstPacket, packetIndex); }
+      else this.afterDeath = { why: this.deathReason, from: offset, size: bytes.length, firstPacket: packetIndex, lastPacket: packetIndex };
+      return;
+    }
     this.segOff.push(offset); this.segPkt.push(packetIndex);
     this.drive(this.state === 'resync' ? this.resyncData(offset, bytes, out) : { offset, bytes }, out);
   }
@@ -359,7 +371,7 @@ export class MessageStream {
     const gapEnd = offset + length;
     if (offset < this.pos) return; // already covered
     this.pos = gapEnd;
-    if (this.state === 'dead') return;
+    if (this.state === 'dead') { this.reportAfterDeath(out); return; }
     if (this.state === 'resync') {
       const rs = this.rs!;
       this.emitPending(out);
@@ -375,6 +387,13 @@ export class MessageStream {
     }
     if (!this.link.frame) {
       if (this.tail) this.cutTail(`${length} bytes missing at offset ${offset}`, false, out);
+      // The start of a message (an unfinished line) before the gap can never complete.
+      const pending = this.reader?.pending ?? 0;
+      if (pending > 0) {
+        const start = this.readerBase + this.reader!.offset;
+        out.push({ kind: 'incomplete', offset: start, size: pending, reason: `message cut by ${length} missing bytes at offset ${offset}`, ...this.frames(start, pending) });
+        this.undecodedBytes += pending;
+      }
       this.kill(offset, `${length} bytes missing at offset ${offset}; a text protocol cannot resynchronise`, out, true);
       return;
     }
@@ -490,6 +509,7 @@ export class MessageStream {
   }
 
   private kill(at: number, reason: string, out: StreamItem[], record: boolean): void {
+    this.deathReason = reason;
     if (record) {
       const lp = this.frames(at, 1);
       out.push({ kind: 'incomplete', offset: at, size: Math.max(0, this.pos - at), reason, ...lp });
@@ -510,9 +530,18 @@ export class MessageStream {
   /** End of the direction. `closed`: the peer closed it (FIN/RST), so a partial message is a protocol error. */
   end(reason: string, closed: boolean, packetIndex: number, out: StreamItem[]): void {
     this.lastPacket = packetIndex;
-    if (this.state === 'dead') return;
+    if (this.state === 'dead') { this.reportAfterDeath(out); return; }
     this.flushPartial(reason, closed, out);
     this.state = 'dead';
+    this.deathReason = `it had ended (${reason})`;
+  }
+
+  /** The bytes captured since the direction was given up (or since the last gap after that): one record. */
+  private reportAfterDeath(out: StreamItem[]): void {
+    const a = this.afterDeath;
+    if (!a) return;
+    this.afterDeath = undefined;
+    out.push({ kind: 'incomplete', offset: a.from, size: a.size, reason: `${a.size} bytes not decoded: the direction was given up (${a.why})`, firstPacket: a.firstPacket, lastPacket: a.lastPacket });
   }
 
   private flushPartial(reason: string, closed: boolean, out: StreamItem[]): void {

@@ -61,6 +61,17 @@ async function dissectDamaged(msgs: Uint8Array[], damage: Damage, port: number, 
   return { bytes, starts: startsOf(msgs), lost, rs };
 }
 
+/** Records cover disjoint byte ranges of the stream, and every byte is in a record or in a dropped segment. */
+function expectAccounted(bytes: Uint8Array, lost: Array<[number, number]>, rs: Ranged[]): void {
+  const sorted = [...rs].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.offset).toBeGreaterThanOrEqual(sorted[i - 1]!.offset + sorted[i - 1]!.size);
+  const covered = new Uint8Array(bytes.length);
+  for (const r of rs) covered.fill(1, r.offset, r.offset + r.size);
+  for (const [from, to] of lost) covered.fill(1, from, to);
+  const hole = covered.indexOf(0);
+  expect(hole, `byte ${hole} of ${bytes.length} in no record: ${JSON.stringify(rs.map((r) => [r.kind, r.offset, r.size]))} dropped ${JSON.stringify(lost)}`).toBe(-1);
+}
+
 // Length-framed protocols, each on a port mapped to it (no handshake needed).
 const FRAMED = [['gossip-api', 7001], ['gossip-overlay', 6001], ['gossip-pushpull', 6001], ['gnutella', 6346], ['napster', 8888]] as const;
 
@@ -79,15 +90,7 @@ describe('dissect properties (length-framed protocols over TCP)', () => {
           expect(original.size).toBe(r.size);
           expect(jsonOf(r)).toEqual(api.codec.toJson(original.value));
         }
-        // Records cover disjoint byte ranges of the stream.
-        const sorted = [...rs].sort((a, b) => a.offset - b.offset);
-        for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.offset).toBeGreaterThanOrEqual(sorted[i - 1]!.offset + sorted[i - 1]!.size);
-        // Coverage: every byte is in a record or in a dropped segment.
-        const covered = new Uint8Array(bytes.length);
-        for (const r of rs) covered.fill(1, r.offset, r.offset + r.size);
-        for (const [from, to] of lost) covered.fill(1, from, to);
-        const hole = covered.indexOf(0);
-        expect(hole, `byte ${hole} of ${bytes.length} in no record: ${JSON.stringify(rs.map((r) => [r.kind, r.offset, r.size]))} dropped ${JSON.stringify(lost)}`).toBe(-1);
+        expectAccounted(bytes, lost, rs);
         // Every message that lies wholly before the first missing byte is decoded, at its offset.
         const got = new Set(messages(rs).map((r) => r.offset));
         msgs.forEach((m, i) => { if (starts[i]! + m.length <= firstMissing) expect(got.has(starts[i]!), `message at ${starts[i]} lost`).toBe(true); });
@@ -189,6 +192,12 @@ describe('dissect properties (text protocols over TCP)', () => {
           const original = p.codec.decode(bytes.subarray(r.offset, r.offset + r.size), 0);
           expect(jsonOf(r)).toEqual(p.codec.toJson(original.value));
         }
+        // As for the framed protocols: records are disjoint, every byte is in a record or a
+        // dropped segment, and every message wholly before the first missing byte is decoded.
+        expectAccounted(bytes, lost, rs);
+        const firstMissing = lost.length ? Math.min(...lost.map(([from]) => from)) : bytes.length;
+        const got = new Set(messages(rs).map((r) => r.offset));
+        msgs.forEach((m, i) => { if (starts[i]! + m.length <= firstMissing) expect(got.has(starts[i]!), `message at ${starts[i]} lost`).toBe(true); });
         if (lost.length === 0) {
           expect(rs.filter((r) => r.kind !== 'message').map((r) => (r as { reason?: string }).reason)).toEqual([]);
           expect(messages(rs).map((r) => r.offset)).toEqual(starts);

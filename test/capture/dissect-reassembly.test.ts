@@ -225,6 +225,26 @@ describe('dissect: bytes missing inside a Gnutella handshake', () => {
   });
 });
 
+describe('dissect: a text stream with bytes missing', () => {
+  it('reports the unfinished line before the gap and every byte captured after it', async () => {
+    // Found by the text-protocol property once it checked that every byte is in a record or a gap.
+    const c = new TcpConversation(client, { ip: '10.0.0.2', port: 5000 });
+    const open = c.open();
+    const lines = te.encode('Liveness Request:1709288400:10.0.0.5\nLiveness Request:1709288401:10.0.0.5\nDead Node:10.0.0.9:5001:1709288402:10.0.0.5\n');
+    const segs = c.send(0, lines, 50); // 50 | 50 | 18 bytes; the first line ends at 37
+    expect(segs.length).toBe(3);
+    const rs = (await dissectBytes(new CaptureBuilder().add(...open, segs[0]!, segs[2]!, ...c.close()).pcap(), { map: [['tcp', 5000, 'seedgossip']] })).filter((r) => r.kind !== 'problem' && r.dir === 0);
+    expect(rs.map((r) => [r.kind, r.offset, r.size])).toEqual([
+      ['message', 0, 37],
+      ['incomplete', 37, 13], // the second line, cut by the gap
+      ['incomplete', 50, 50], // the missing bytes
+      ['incomplete', 100, 18], // captured after the gap: not decoded, but reported
+    ]);
+    expect((rs[3] as { reason: string }).reason).toMatch(/18 bytes not decoded: the direction was given up \(50 bytes missing at offset 50/);
+    expect(rs[3]!.frames).toEqual([5, 5]); // 3 frames open the connection, then the two segments sent
+  });
+});
+
 describe('dissect: Gnutella handshake segments out of order', () => {
   it('the handshake record names the earliest and the latest packet that carried it', async () => {
     // Found by the damaged-capture property (a swapped pair of frames gave frames [27, 26]).
