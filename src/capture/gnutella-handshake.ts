@@ -71,6 +71,17 @@ interface DirState {
   inflater: StreamInflater | undefined;
   decoded: number;
   firstBinary: boolean;
+  /** The first binary bytes (with their packets), held until there are enough to tell TLS from Gnutella. */
+  head: Array<[Uint8Array, number]>;
+  headLen: number;
+}
+
+/** Bytes needed to recognise TLS: a record header (0x16, version 3.0-3.4, length) and the handshake type. */
+const TLS_PROBE = 6;
+
+/** A TLS handshake record (ClientHello or ServerHello) rather than Gnutella descriptors or a zlib stream. */
+function looksLikeTls(b: Uint8Array): boolean {
+  return b.length >= TLS_PROBE && b[0] === 0x16 && b[1] === 0x03 && b[2]! <= 0x04 && (b[5] === 0x01 || b[5] === 0x02);
 }
 
 interface Conn {
@@ -89,7 +100,7 @@ const RESPONSE_BYTES = enc.encode('GNUTELLA/0.');
 const latin1 = new TextDecoder('latin1');
 
 function newDir(): DirState {
-  return { mode: 'header', text: new Uint8Array(0), textStart: 0, blocks: 0, inflater: undefined, decoded: 0, firstBinary: true };
+  return { mode: 'header', text: new Uint8Array(0), textStart: 0, blocks: 0, inflater: undefined, decoded: 0, firstBinary: true, head: [], headLen: 0 };
 }
 
 /** End of a header block: index after "\r\n\r\n" or "\n\n", or -1. */
@@ -162,6 +173,8 @@ export class GnutellaTracker {
         break;
       case 'gap':
         if (conn.phase === 'ignore' || d.mode === 'ignore') break;
+        await this.firstBinary(conn, flow, dir, out);
+        if ((d.mode as DirMode) === 'ignore') break; // the held bytes were TLS
         if (d.mode === 'header') {
           d.mode = 'ignore';
           // Reported once the handshake is known to be one (some of its text seen, or under way).
@@ -177,6 +190,7 @@ export class GnutellaTracker {
         }
         break;
       case 'end':
+        if (d.mode === 'binary') await this.firstBinary(conn, flow, dir, out);
         if (d.mode === 'binary' || (d.blocks > 0 && d.mode === 'ignore')) {
           out.push({ kind: 'stream-end', flow, dir, decodedBytes: d.decoded, compressedBytes: d.inflater?.inputBytes ?? 0, reason: event.reason, packetIndex: event.packetIndex });
         }
@@ -296,14 +310,11 @@ export class GnutellaTracker {
   private async binary(conn: Conn, flow: TcpFlow, dir: 0 | 1, bytes: Uint8Array, packetIndex: number, out: GnutellaEvent[]): Promise<void> {
     const d = conn.dirs[dir];
     if (d.firstBinary && bytes.length > 0) {
-      d.firstBinary = false;
-      // A TLS record (handshake, content type 0x16, version 3.x) instead of descriptors or zlib.
-      if (bytes[0] === 0x16 && (bytes.length < 2 || bytes[1] === 0x03)) {
-        d.mode = 'ignore';
-        d.inflater?.close();
-        out.push({ kind: 'stream-error', flow, dir, reason: 'stream continues as TLS', packetIndex });
-        return;
-      }
+      // Hold the first bytes until TLS can be told apart (a single segment may carry one byte).
+      d.head.push([bytes, packetIndex]);
+      d.headLen += bytes.length;
+      if (d.headLen >= TLS_PROBE) await this.firstBinary(conn, flow, dir, out);
+      return;
     }
     if (!d.inflater) {
       out.push({ kind: 'stream', flow, dir, offset: d.decoded, bytes, compressed: false, packetIndex });
@@ -320,6 +331,33 @@ export class GnutellaTracker {
       d.inflater.close();
       out.push({ kind: 'stream-error', flow, dir, reason: r.error, packetIndex });
     }
+  }
+
+  /**
+   * Decide on the held first bytes of a direction: TLS (the rest is not decoded) or Gnutella (the
+   * bytes go on, segment by segment). Called with fewer than TLS_PROBE bytes when the direction has
+   * a gap or ends: too short for TLS.
+   */
+  private async firstBinary(conn: Conn, flow: TcpFlow, dir: 0 | 1, out: GnutellaEvent[]): Promise<void> {
+    const d = conn.dirs[dir];
+    if (!d.firstBinary || d.head.length === 0) return;
+    const held = d.head;
+    d.firstBinary = false;
+    d.head = [];
+    d.headLen = 0;
+    const first = new Uint8Array(Math.min(TLS_PROBE, held.reduce((n, [b]) => n + b.length, 0)));
+    for (let k = 0, o = 0; o < first.length; k++) {
+      const b = held[k]![0].subarray(0, first.length - o);
+      first.set(b, o);
+      o += b.length;
+    }
+    if (looksLikeTls(first)) {
+      d.mode = 'ignore';
+      d.inflater?.close();
+      out.push({ kind: 'stream-error', flow, dir, reason: 'stream continues as TLS', packetIndex: held[held.length - 1]![1] });
+      return;
+    }
+    for (const [b, pk] of held) await this.binary(conn, flow, dir, b, pk, out);
   }
 
   /** Release every inflater (after the flows were flushed). */

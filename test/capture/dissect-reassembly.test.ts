@@ -225,6 +225,28 @@ describe('dissect: bytes missing inside a Gnutella handshake', () => {
   });
 });
 
+describe('dissect: a Gnutella stream that starts with byte 0x16 (a TLS record type)', () => {
+  it('is Gnutella when its first bytes are not a TLS handshake record, whatever the segment sizes', async () => {
+    // Found by the handshake property: a ping whose GUID starts with 0x16, sent one byte per
+    // segment, was taken for TLS on its first byte and nothing after the handshake was decoded.
+    const ping = gnutella.find((m) => m[16] === 0)!.slice();
+    ping[0] = 0x16;
+    for (const size of [1, 2, 5, 100]) {
+      const c = new TcpConversation(client, server);
+      const frames = [
+        ...c.open(),
+        ...c.send(0, te.encode('GNUTELLA CONNECT/0.6\r\n\r\n')),
+        ...c.send(1, te.encode('GNUTELLA/0.6 200 OK\r\n\r\n')),
+        ...c.send(0, te.encode('GNUTELLA/0.6 200 OK\r\n\r\n')),
+        ...c.send(0, concat([ping, ping]), size),
+      ];
+      const rs = await dissectBytes(new CaptureBuilder().add(...frames).pcap());
+      expect(messages(rs).filter((r) => r.proto.proto === 'gnutella').map((r) => r.size), `segments of ${size}`).toEqual([ping.length, ping.length]);
+      expect(notOk(rs)).toEqual([]);
+    }
+  });
+});
+
 describe('dissect: a text stream with bytes missing', () => {
   it('reports the unfinished line before the gap and every byte captured after it', async () => {
     // Found by the text-protocol property once it checked that every byte is in a record or a gap.
@@ -233,7 +255,7 @@ describe('dissect: a text stream with bytes missing', () => {
     const lines = te.encode('Liveness Request:1709288400:10.0.0.5\nLiveness Request:1709288401:10.0.0.5\nDead Node:10.0.0.9:5001:1709288402:10.0.0.5\n');
     const segs = c.send(0, lines, 50); // 50 | 50 | 18 bytes; the first line ends at 37
     expect(segs.length).toBe(3);
-    const rs = (await dissectBytes(new CaptureBuilder().add(...open, segs[0]!, segs[2]!, ...c.close()).pcap(), { map: [['tcp', 5000, 'seedgossip']] })).filter((r) => r.kind !== 'problem' && r.dir === 0);
+    const rs = (await dissectBytes(new CaptureBuilder().add(...open, segs[0]!, segs[2]!, ...c.close()).pcap(), { map: [['tcp', 5000, 'seedgossip']] })).filter((r): r is Exclude<DissectRecord, { kind: 'problem' }> => r.kind !== 'problem' && r.dir === 0);
     expect(rs.map((r) => [r.kind, r.offset, r.size])).toEqual([
       ['message', 0, 37],
       ['incomplete', 37, 13], // the second line, cut by the gap
@@ -284,7 +306,7 @@ describe('dissect: links recognised and not decoded are counted as such', () => 
 
   it('TLS after a Gnutella handshake: its bytes count as not decoded', async () => {
     const tls = new Uint8Array(600).fill(0x17);
-    tls.set([0x16, 0x03, 0x01], 0);
+    tls.set([0x16, 0x03, 0x01, 0x02, 0x00, 0x01], 0); // a TLS record header (handshake, TLS 1.0, 512 bytes): ClientHello
     const t = await run('Upgrade: TLS/1.0\r\n', tls);
     expect(t.flowsByLabel['tcp tls']).toBe(1);
     expect(t.undecodedBytes).toBe(600);
