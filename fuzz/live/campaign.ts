@@ -234,6 +234,20 @@ export interface CampaignResult {
   reportPath: string | undefined;
 }
 
+/**
+ * A time limit checked at the start of each case: once it has passed, fast-check stops (an
+ * interrupting precondition failure). fast-check's own interruptAfterTimeLimit abandons the case
+ * under way instead, which then keeps talking to the target in the background while the campaign
+ * restarts it for the next phase: with the hang-partial test peer, the abandoned case locked the
+ * fresh process and the restart "never came back". A phase may overrun by at most one case.
+ */
+function betweenCases(ms: number): () => void {
+  const stopAt = Date.now() + ms;
+  return () => {
+    if (Date.now() >= stopAt) throw new fc.PreconditionFailure(true);
+  };
+}
+
 /** Run a campaign; resolves with the report (also written to `reportPath` when given). */
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const p = protocolByName(o.proto);
@@ -264,8 +278,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   try {
     // 1. Find: stop at the first failure (a crash without --spawn ends the campaign anyway).
     let first: { c: FuzzCase; outcome: CaseOutcome; conns: ConnRecord[] } | undefined;
-    const plugins = o.timeSec !== undefined ? [fc.interruptAfterTimeLimit(o.timeSec * 1000)] : [];
+    const findTime = betweenCases(o.timeSec !== undefined ? o.timeSec * 1000 : Infinity);
     const found = await fc.check(fc.asyncProperty(arb, async (c) => {
+      findTime();
       const { outcome, conns } = await runner.runCase(c, !o.spawn);
       bump(c, outcome.kind !== 'pass');
       progress('fuzz');
@@ -273,7 +288,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       failuresSoFar++;
       first = { c, outcome, conns };
       return false;
-    }), { seed, numRuns: o.runs ?? (o.timeSec !== undefined ? Number.MAX_SAFE_INTEGER : 1000), endOnFailure: true, plugins });
+    }), { seed, numRuns: o.runs ?? (o.timeSec !== undefined ? Number.MAX_SAFE_INTEGER : 1000), endOnFailure: true });
     progress('fuzz', {}, true);
     if (found.failed && !first && found.errorInstance) throw found.errorInstance;
 
@@ -301,7 +316,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         o.log?.(`[fuzz] ${rec.kind} found after ${runner.cases} cases: ${rec.detail}; shrinking (up to ${o.shrinkTimeSec ?? 30} s)…`);
         let best: { c: FuzzCase; outcome: CaseOutcome } = { c: f.c, outcome: f.outcome };
         let shrinkSteps = 0;
+        const shrinkTime = betweenCases((o.shrinkTimeSec ?? 30) * 1000);
         const shrink = await fc.check(fc.asyncProperty(arb, async (c) => {
+          shrinkTime();
           const { outcome } = await runner.runCase(c);
           progress('shrink', { shrinks: shrinkSteps });
           if (outcome.kind === rec.kind) {
@@ -310,7 +327,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
             return false;
           }
           return true;
-        }), { seed, path: found.counterexamplePath, endOnFailure: false, numRuns: 1, plugins: [fc.interruptAfterTimeLimit((o.shrinkTimeSec ?? 30) * 1000)] });
+        }), { seed, path: found.counterexamplePath, endOnFailure: false, numRuns: 1 });
         const bestCase = (shrink.counterexample as [FuzzCase] | null)?.[0] ?? best.c;
         rec.case = caseToJson(bestCase);
         rec.strategy = bestCase.strategy;

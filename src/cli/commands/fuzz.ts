@@ -28,13 +28,13 @@ options:
   --target IP:PORT     the peer to fuzz (loopback or a peer you are allowed to test)
   --transport T        tcp (default) or udp
   --runs N             number of cases (default 1000 unless --time is given)
-  --time S             fuzz for S seconds
+  --time S             fuzz for S seconds (checked between cases: the case under way finishes)
   --seed S             fast-check seed (printed; same seed, same cases)
   --strategies LIST    comma-separated: ${ALL_STRATEGIES.join(', ')}
   --report FILE        write the JSON report (and FILE-case<N>.pcapng per failure)
   --spawn "CMD"        start the target with CMD (sh -c), restart it after a failure, shrink the case
   --probe-timeout MS   liveness probe deadline (default 1000)
-  --shrink-time S      shrinking budget (default 30)
+  --shrink-time S      shrinking budget in seconds, checked between cases (default 30)
   --linger MS          wait for replies after each case (default 2)
   --silence MS         silence after a partial message before the probe (default 20)
   --probe-every N      run the probe after every N cases (default 1)
