@@ -173,7 +173,7 @@ export class GnutellaTracker {
         break;
       case 'gap':
         if (conn.phase === 'ignore' || d.mode === 'ignore') break;
-        await this.firstBinary(conn, flow, dir, out);
+        await this.decideFirstBytes(conn, flow, dir, out);
         if ((d.mode as DirMode) === 'ignore') break; // the held bytes were TLS
         if (d.mode === 'header') {
           d.mode = 'ignore';
@@ -190,7 +190,7 @@ export class GnutellaTracker {
         }
         break;
       case 'end':
-        if (d.mode === 'binary') await this.firstBinary(conn, flow, dir, out);
+        if (d.mode === 'binary') await this.decideFirstBytes(conn, flow, dir, out);
         if (d.mode === 'binary' || (d.blocks > 0 && d.mode === 'ignore')) {
           out.push({ kind: 'stream-end', flow, dir, decodedBytes: d.decoded, compressedBytes: d.inflater?.inputBytes ?? 0, reason: event.reason, packetIndex: event.packetIndex });
         }
@@ -313,7 +313,7 @@ export class GnutellaTracker {
       // Hold the first bytes until TLS can be told apart (a single segment may carry one byte).
       d.head.push([bytes, packetIndex]);
       d.headLen += bytes.length;
-      if (d.headLen >= TLS_PROBE) await this.firstBinary(conn, flow, dir, out);
+      if (d.headLen >= TLS_PROBE) await this.decideFirstBytes(conn, flow, dir, out);
       return;
     }
     if (!d.inflater) {
@@ -338,14 +338,14 @@ export class GnutellaTracker {
    * bytes go on, segment by segment). Called with fewer than TLS_PROBE bytes when the direction has
    * a gap or ends: too short for TLS.
    */
-  private async firstBinary(conn: Conn, flow: TcpFlow, dir: 0 | 1, out: GnutellaEvent[]): Promise<void> {
+  private async decideFirstBytes(conn: Conn, flow: TcpFlow, dir: 0 | 1, out: GnutellaEvent[]): Promise<void> {
     const d = conn.dirs[dir];
     if (!d.firstBinary || d.head.length === 0) return;
     const held = d.head;
+    const first = new Uint8Array(Math.min(TLS_PROBE, d.headLen));
     d.firstBinary = false;
     d.head = [];
     d.headLen = 0;
-    const first = new Uint8Array(Math.min(TLS_PROBE, held.reduce((n, [b]) => n + b.length, 0)));
     for (let k = 0, o = 0; o < first.length; k++) {
       const b = held[k]![0].subarray(0, first.length - o);
       first.set(b, o);
