@@ -10,8 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { validMessageArb } from '../../fuzz/arbitraries.ts';
 import { protocols } from '../../src/codecs/index.gen.ts';
 import { TcpConversation } from '../../src/capture/pcap-writer.ts';
-import type { DissectRecord } from '../../src/capture/messages.ts';
-import { CaptureBuilder, concat, conversation, dissectBytes, jsonOf, messages } from './helpers/dissect-fixtures.ts';
+import { CaptureBuilder, concat, conversation, dissectBytes, jsonOf, messages, streamRecords, type StreamRecord } from './helpers/dissect-fixtures.ts';
 
 const streamArb = (valid: fc.Arbitrary<Uint8Array>) => fc.record({
   msgs: fc.array(valid, { minLength: 1, maxLength: 12 }),
@@ -21,7 +20,6 @@ const streamArb = (valid: fc.Arbitrary<Uint8Array>) => fc.record({
   swaps: fc.array(fc.nat(), { maxLength: 3 }),
 });
 
-type Ranged = Exclude<DissectRecord, { kind: 'problem' }>;
 type Damage = { cuts: number[]; drops: number[]; dups: number[]; swaps: number[] };
 
 /** Offsets where each message starts in the concatenated stream. */
@@ -57,12 +55,12 @@ async function dissectDamaged(msgs: Uint8Array[], damage: Damage, port: number, 
   const c = new TcpConversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port });
   const open = c.open();
   const { frames, lost } = damagedSegments(c, bytes, damage);
-  const rs = (await dissectBytes(new CaptureBuilder().add(...open, ...frames).pcap(), { map: [['tcp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
+  const rs = streamRecords(await dissectBytes(new CaptureBuilder().add(...open, ...frames).pcap(), { map: [['tcp', port, proto]] }), 0);
   return { bytes, starts: startsOf(msgs), lost, rs };
 }
 
 /** Records cover disjoint byte ranges of the stream, and every byte is in a record or in a dropped segment. */
-function expectAccounted(bytes: Uint8Array, lost: Array<[number, number]>, rs: Ranged[]): void {
+function expectAccounted(bytes: Uint8Array, lost: Array<[number, number]>, rs: StreamRecord[]): void {
   const sorted = [...rs].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.offset).toBeGreaterThanOrEqual(sorted[i - 1]!.offset + sorted[i - 1]!.size);
   const covered = new Uint8Array(bytes.length);
@@ -149,7 +147,7 @@ describe('dissect properties (damaged mixed capture)', () => {
           for (const s of swaps) { const i = s % (frames.length - 1); [frames[i], frames[i + 1]] = [frames[i + 1]!, frames[i]!]; }
           const pcap = new CaptureBuilder().add(...frames).pcap();
           const rs = await dissectBytes(pcap.subarray(0, pcap.length - cut));
-          const byStream = new Map<string, Ranged[]>();
+          const byStream = new Map<string, StreamRecord[]>();
           for (const r of rs) {
             if (r.kind === 'problem') continue;
             expect(Number.isInteger(r.offset) && r.offset >= 0 && Number.isInteger(r.size) && r.size >= 0, `${r.kind} at ${r.offset}+${r.size}`).toBe(true);
@@ -230,7 +228,7 @@ describe('dissect properties (deflated Gnutella)', () => {
           ...c.send(0, te.encode('GNUTELLA/0.6 200 OK\r\nContent-Encoding: deflate\r\n\r\n')),
         ];
         const { frames, lost } = damagedSegments(c, z, damage);
-        const rs = (await dissectBytes(new CaptureBuilder().add(...head, ...frames).pcap())).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0 && r.compressed === true);
+        const rs = streamRecords(await dissectBytes(new CaptureBuilder().add(...head, ...frames).pcap()), 0).filter((r) => r.compressed === true);
         for (const r of messages(rs)) {
           expect(starts).toContain(r.offset);
           const original = gnutella.codec.decode(plain.subarray(r.offset, r.offset + r.size), 0);
@@ -265,7 +263,7 @@ describe('dissect properties (Gnutella handshake, any segmentation)', () => {
         const answer = c.send(1, ok);
         const rest = concat([ok, ...msgs]);
         const then = damagedSegments(c, rest, { cuts, drops: [], dups, swaps }).frames;
-        const rs = (await dissectBytes(new CaptureBuilder().add(...open, ...first, ...answer, ...then).pcap())).filter((r): r is Ranged => r.kind !== 'problem' && r.dir === 0);
+        const rs = streamRecords(await dissectBytes(new CaptureBuilder().add(...open, ...first, ...answer, ...then).pcap()), 0);
         expect(rs.filter((r) => r.kind !== 'message').map((r) => (r as { reason?: string }).reason)).toEqual([]);
         const ms = messages(rs);
         expect(ms.map((r) => r.proto.proto)).toEqual(['gnutella-handshake', 'gnutella-handshake', ...msgs.map(() => 'gnutella')]);
@@ -293,7 +291,7 @@ describe('dissect properties (UDP)', () => {
         const b = new CaptureBuilder();
         const sent = items.map(([m, e]) => (e.kind === 'cut' ? m.subarray(0, e.n % m.length) : e.kind === 'append' ? concat([m, e.b]) : m));
         for (const d of sent) b.udp({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port }, d);
-        const rs = (await dissectBytes(b.pcap(), { map: [['udp', port, proto]] })).filter((r): r is Ranged => r.kind !== 'problem');
+        const rs = streamRecords(await dissectBytes(b.pcap(), { map: [['udp', port, proto]] }));
         for (const r of rs) expect(r.frames[0]).toBe(r.frames[1]);
         items.forEach(([m, e], i) => {
           const mine = rs.filter((r) => r.frames[0] === i + 1);

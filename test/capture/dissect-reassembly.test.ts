@@ -11,7 +11,7 @@ import { readCaptureBytes } from '../../src/capture/capture-reader.ts';
 import { MessageStream, type StreamItem } from '../../src/capture/message-stream.ts';
 import { link } from '../../src/capture/link-codecs.ts';
 import { TcpConversation } from '../../src/capture/pcap-writer.ts';
-import { CaptureBuilder, concat, dissectBytes, jsonOf, messages, notOk, te, vectorMessages } from './helpers/dissect-fixtures.ts';
+import { CaptureBuilder, concat, dissectBytes, jsonOf, messages, notOk, streamRecords, te, vectorMessages } from './helpers/dissect-fixtures.ts';
 
 const P = (n: string) => protocols.find((p) => p.proto === n)!;
 const gnutella = vectorMessages('gnutella');
@@ -217,7 +217,7 @@ describe('dissect: bytes missing inside a Gnutella handshake', () => {
     const segs = c.send(0, concat([hs, ...gnutella.slice(0, 5)]), 20);
     segs.splice(1, 1); // bytes 20..40 of the CONNECT block are lost
     const rs = await dissectBytes(new CaptureBuilder().add(...open, ...segs, ...c.send(1, te.encode('GNUTELLA/0.6 200 OK\r\n\r\n'))).pcap());
-    const dir0 = rs.filter((r) => r.kind !== 'problem' && r.dir === 0);
+    const dir0 = streamRecords(rs, 0);
     expect(messages(dir0)).toEqual([]);
     expect(dir0).toHaveLength(1);
     expect(dir0[0]).toMatchObject({ kind: 'incomplete', proto: 'gnutella-handshake', offset: 0, size: 20 });
@@ -255,7 +255,7 @@ describe('dissect: a text stream with bytes missing', () => {
     const lines = te.encode('Liveness Request:1709288400:10.0.0.5\nLiveness Request:1709288401:10.0.0.5\nDead Node:10.0.0.9:5001:1709288402:10.0.0.5\n');
     const segs = c.send(0, lines, 50); // 50 | 50 | 18 bytes; the first line ends at 37
     expect(segs.length).toBe(3);
-    const rs = (await dissectBytes(new CaptureBuilder().add(...open, segs[0]!, segs[2]!, ...c.close()).pcap(), { map: [['tcp', 5000, 'seedgossip']] })).filter((r): r is Exclude<DissectRecord, { kind: 'problem' }> => r.kind !== 'problem' && r.dir === 0);
+    const rs = streamRecords(await dissectBytes(new CaptureBuilder().add(...open, segs[0]!, segs[2]!, ...c.close()).pcap(), { map: [['tcp', 5000, 'seedgossip']] }), 0);
     expect(rs.map((r) => [r.kind, r.offset, r.size])).toEqual([
       ['message', 0, 37],
       ['incomplete', 37, 13], // the second line, cut by the gap

@@ -52,6 +52,11 @@ export async function dissectBytes(bytes: Uint8Array, o: MessageDissectorOptions
   return out;
 }
 
+/** A record that names a range of one stream direction (anything but a capture problem). */
+export type StreamRecord = Exclude<DissectRecord, { kind: 'problem' }>;
+/** The stream records, of one direction when `dir` is given. */
+export const streamRecords = (rs: DissectRecord[], dir?: 0 | 1): StreamRecord[] =>
+  rs.filter((r): r is StreamRecord => r.kind !== 'problem' && (dir === undefined || r.dir === dir));
 export const messages = (rs: DissectRecord[]) => rs.filter((r): r is MessageRecord => r.kind === 'message');
 export const notOk = (rs: DissectRecord[]) => rs.filter((r) => r.kind === 'malformed' || r.kind === 'incomplete');
 /** Hex of the bytes a record covers, re-encoded from its decoded value is not needed: compare JSON forms. */
